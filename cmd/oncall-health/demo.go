@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/oncall-health/oncall-health/analysis"
+	"github.com/oncall-health/oncall-health/ingest"
+	"github.com/oncall-health/oncall-health/ingest/pagerdutytest"
+)
+
+// demoToken is the fake API's token in the demo; it is no real secret.
+const demoToken = "demo-token"
+
+// serveFake starts the fake PagerDuty API for org on addr and returns its
+// base URL and a function that stops it.
+func serveFake(addr string, srv *pagerdutytest.Server) (string, func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+	stop := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		hs.Shutdown(ctx)
+	}
+	return "http://" + ln.Addr().String(), stop, nil
+}
+
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("demo", stderr)
+	out := fs.String("out", "", "output `directory` (created if missing)")
+	seed := fs.Int64("seed", 1, "seed of the synthetic organisation")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return usageErr("demo: --out is required")
+	}
+	if err := os.MkdirAll(*out, 0o700); err != nil {
+		return fmt.Errorf("create output directory: %w", err)
+	}
+	// History ends at today's midnight UTC, so that the last complete week
+	// and month are in it.
+	end := time.Now().UTC().Truncate(24 * time.Hour)
+	org, err := pagerdutytest.Generate(pagerdutytest.Config{Size: pagerdutytest.Small, Seed: *seed, End: end})
+	if err != nil {
+		return fmt.Errorf("generate organisation: %w", err)
+	}
+	url, stop, err := serveFake("127.0.0.1:0", pagerdutytest.NewServer(org, pagerdutytest.Options{Token: demoToken}))
+	if err != nil {
+		return err
+	}
+	defer stop()
+	fmt.Fprintf(stdout, "demo: fake PagerDuty API with a synthetic organisation at %s\n", url)
+
+	dbPath := filepath.Join(*out, "oncall-health.duckdb")
+	if err := os.Remove(dbPath); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	client := ingest.NewClient(demoToken, ingest.ClientOptions{APIURL: url, RequestsPerMinute: -1})
+	if err := syncInto(ctx, dbPath, client, ingest.Options{Since: org.Start(), Until: org.End()}, stdout); err != nil {
+		return err
+	}
+
+	week := analysis.LastCompleteWeek(end, time.UTC)
+	if err := runReport(ctx, []string{"--db", dbPath, "--out", *out, "--week", week.Label}, stdout, stderr); err != nil {
+		return err
+	}
+	month := lastCompleteMonth(end)
+	monthDir := filepath.Join(*out, month)
+	if err := runReport(ctx, []string{"--db", dbPath, "--out", monthDir, "--month", month}, stdout, stderr); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "demo: open %s (week %s); the month %s is in %s\n",
+		filepath.Join(*out, "index.html"), week.Label, month, filepath.Join(monthDir, "index.html"))
+	return nil
+}
+
+// lastCompleteMonth is the label of the calendar month before t's, in UTC.
+func lastCompleteMonth(t time.Time) string {
+	first := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+	return first.AddDate(0, -1, 0).Format("2006-01")
+}
+
+func runFakeAPI(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("fake-api", stderr)
+	addr := fs.String("addr", "127.0.0.1:8080", "`address` to listen on (loopback)")
+	size := fs.String("size", "small", "organisation size: small or large")
+	seed := fs.Int64("seed", 1, "seed of the synthetic organisation")
+	token := fs.String("token", "test-token", "API `token` the fake accepts")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *size != string(pagerdutytest.Small) && *size != string(pagerdutytest.Large) {
+		return usageErr("fake-api: --size must be small or large, not %q", *size)
+	}
+	end := time.Now().UTC().Truncate(24 * time.Hour)
+	began := time.Now()
+	org, err := pagerdutytest.Generate(pagerdutytest.Config{Size: pagerdutytest.Size(*size), Seed: *seed, End: end})
+	if err != nil {
+		return fmt.Errorf("generate organisation: %w", err)
+	}
+	url, stop, err := serveFake(*addr, pagerdutytest.NewServer(org, pagerdutytest.Options{Token: *token}))
+	if err != nil {
+		return err
+	}
+	defer stop()
+	c := org.Counts()
+	fmt.Fprintf(stdout, "fake PagerDuty API at %s (generated in %s: %d users, %d incidents, %d log entries, history %s to %s)\n",
+		url, time.Since(began).Round(time.Millisecond), c["users"], c["incidents"], c["log_entries"],
+		org.Start().Format("2006-01-02"), org.End().Format("2006-01-02"))
+	fmt.Fprintf(stdout, "try: PAGERDUTY_TOKEN=%s oncall-health sync --db pd.duckdb --api-url %s --since %s\n",
+		*token, url, org.Start().Format("2006-01-02"))
+	fmt.Fprintln(stdout, "Ctrl-C stops it.")
+	<-ctx.Done()
+	return nil
+}

@@ -1,0 +1,118 @@
+// Command oncall-health pulls on-call history from PagerDuty into DuckDB and
+// writes reports on how on-call is going. See spec/cli.md for the contract:
+//
+//	oncall-health sync   --db FILE [--api-url URL] [--since DATE] [--until DATE] [--full] [--config FILE]
+//	oncall-health report --db FILE --out DIR (--week 2026-W46 | --month 2026-10) [--config FILE]
+//	oncall-health demo   --out DIR
+//	oncall-health fake-api --addr 127.0.0.1:8080 --size small|large --seed N
+//
+// Exit status: 0 success, 2 usage or configuration error, 1 any other failure.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// errUsage marks errors in how the program was called (exit 2).
+var errUsage = errors.New("usage")
+
+func usageErr(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
+}
+
+const usage = `oncall-health: how on-call is really going, from PagerDuty history.
+
+Usage:
+  oncall-health sync     --db FILE [--api-url URL] [--since DATE] [--until DATE] [--full] [--config FILE]
+  oncall-health report   --db FILE --out DIR [--week 2026-W46 | --month 2026-10] [--config FILE]
+  oncall-health demo     --out DIR
+  oncall-health fake-api [--addr 127.0.0.1:8080] [--size small|large] [--seed N]
+
+sync reads the API token from PAGERDUTY_TOKEN. Run 'oncall-health CMD -h' for a command's flags.
+`
+
+// run is the whole program; main only wires the process to it.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "sync":
+		err = runSync(ctx, args[1:], stdout, stderr)
+	case "report":
+		err = runReport(ctx, args[1:], stdout, stderr)
+	case "demo":
+		err = runDemo(ctx, args[1:], stdout, stderr)
+	case "fake-api":
+		err = runFakeAPI(ctx, args[1:], stdout, stderr)
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "oncall-health: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	return exitCode(err, stderr)
+}
+
+// exitCode prints err as one line and maps it to the exit status.
+func exitCode(err error, stderr io.Writer) int {
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case isUsage(err):
+		fmt.Fprintf(stderr, "oncall-health: %s\n", oneLine(strings.TrimPrefix(err.Error(), "usage: ")))
+		return 2
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(stderr, "oncall-health: interrupted; run the same command again to resume")
+		return 1
+	default:
+		fmt.Fprintf(stderr, "oncall-health: %s\n", oneLine(err.Error()))
+		return 1
+	}
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// newFlagSet returns a flag set that reports errors instead of exiting.
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parseFlags parses args, turning flag errors into usage errors. Extra
+// positional arguments are refused.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageErr("%s: %v", fs.Name(), err)
+	}
+	if fs.NArg() > 0 {
+		return usageErr("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+	}
+	return nil
+}

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// runCmd runs the program with args and returns exit code, stdout, stderr.
+func runCmd(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name    string
+		env     map[string]string
+		args    []string
+		want    int
+		wantErr string
+	}{
+		{"no command", nil, nil, 2, "Usage"},
+		{"unknown command", nil, []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{"sync without db", map[string]string{"PAGERDUTY_TOKEN": "x"}, []string{"sync"}, 2, "--db is required"},
+		{"sync without token", map[string]string{"PAGERDUTY_TOKEN": ""}, []string{"sync", "--db", filepath.Join(dir, "a.duckdb")}, 2, "PAGERDUTY_TOKEN is not set"},
+		{"sync bad since", map[string]string{"PAGERDUTY_TOKEN": "x"}, []string{"sync", "--db", filepath.Join(dir, "a.duckdb"), "--since", "yesterday"}, 2, `--since "yesterday"`},
+		{"sync unknown flag", nil, []string{"sync", "--frob"}, 2, "flag provided but not defined"},
+		{"report without out", nil, []string{"report", "--db", "x.duckdb"}, 2, "--db and --out are required"},
+		{"report week and month", nil, []string{"report", "--db", "x", "--out", dir, "--week", "2026-W01", "--month", "2026-01"}, 2, "not both"},
+		{"report bad week", nil, []string{"report", "--db", "x", "--out", dir, "--week", "2026-W60"}, 2, "2026-W60"},
+		{"report bad month", nil, []string{"report", "--db", "x", "--out", dir, "--month", "2026-13"}, 2, "2026-13"},
+		{"report missing db", nil, []string{"report", "--db", filepath.Join(dir, "none.duckdb"), "--out", dir, "--week", "2026-W01"}, 1, "run 'oncall-health sync"},
+		{"demo without out", nil, []string{"demo"}, 2, "--out is required"},
+		{"fake-api bad size", nil, []string{"fake-api", "--size", "huge"}, 2, "--size must be small or large"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := runCmd(t, tt.env, tt.args...)
+			if code != tt.want {
+				t.Errorf("exit %d, want %d (stderr %q)", code, tt.want, stderr)
+			}
+			if !strings.Contains(stderr, tt.wantErr) {
+				t.Errorf("stderr %q does not say %q", stderr, tt.wantErr)
+			}
+			if strings.Contains(stderr, "goroutine ") || strings.Contains(stderr, "panic") {
+				t.Errorf("stderr holds a stack trace: %q", stderr)
+			}
+		})
+	}
+}
+
+// srcHref finds every src= and href= value in an HTML file.
+var srcHref = regexp.MustCompile(`(?i)\b(?:src|href)\s*=\s*["']?([^"'\s>]*)`)
+
+// TestDemo runs the whole pipeline: synthetic organisation → fake API on
+// loopback → sync → reports.
+func TestDemo(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := runCmd(t, nil, "demo", "--out", out)
+	if code != 0 {
+		t.Fatalf("demo exit %d: %s", code, stderr)
+	}
+	for _, f := range []string{"index.html", "metrics.json", "oncall-health.duckdb"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("demo did not write %s: %v", f, err)
+		}
+	}
+	if !strings.Contains(stdout, filepath.Join(out, "index.html")) {
+		t.Errorf("demo output does not say where the report is:\n%s", stdout)
+	}
+	var m struct {
+		SchemaVersion int `json:"schema_version"`
+		Period        struct{ Kind string }
+		Org           struct{ Incidents int }
+	}
+	b, err := os.ReadFile(filepath.Join(out, "metrics.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("metrics.json: %v", err)
+	}
+	// The demo reports the last complete week of a 56-day history with
+	// incidents every day: schema 1, a week, and incidents in it.
+	if m.SchemaVersion != 1 || m.Period.Kind != "week" || m.Org.Incidents == 0 {
+		t.Errorf("metrics.json = %+v, want schema 1, a week with incidents", m)
+	}
+	html := 0
+	filepath.WalkDir(out, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".html") {
+			return err
+		}
+		html++
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range srcHref.FindAllStringSubmatch(string(b), -1) {
+			if v := strings.ToLower(m[1]); strings.HasPrefix(v, "http://") || strings.HasPrefix(v, "https://") || strings.HasPrefix(v, "//") {
+				t.Errorf("%s loads %q from the network", filepath.Base(path), m[1])
+			}
+		}
+		return nil
+	})
+	if html < 2 {
+		t.Errorf("demo wrote %d HTML files, want an index and reports", html)
+	}
+}

@@ -1,0 +1,181 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/PagerDuty/go-pagerduty"
+	"github.com/hashicorp/go-retryablehttp"
+	"golang.org/x/time/rate"
+)
+
+// DefaultAPIURL is PagerDuty's public REST API.
+const DefaultAPIURL = "https://api.pagerduty.com"
+
+// DefaultRequestsPerMinute keeps a sync under PagerDuty's limit of 960
+// requests per minute per token, with room for other tools sharing it.
+const DefaultRequestsPerMinute = 900
+
+// ErrUnauthorized means PagerDuty rejected the API token (HTTP 401).
+var ErrUnauthorized = errors.New("PagerDuty rejected the API token")
+
+// ClientOptions configure NewClient.
+type ClientOptions struct {
+	// APIURL is the REST API base URL; empty means DefaultAPIURL.
+	APIURL string
+	// RequestsPerMinute caps the request rate; 0 means
+	// DefaultRequestsPerMinute, a negative value means no limit.
+	RequestsPerMinute float64
+	// MaxRetries is how often one request is retried after a 429, a 5xx, a
+	// network error or a body cut short; 0 means 8.
+	MaxRetries int
+	// MinBackoff and MaxBackoff bound the wait between retries when the
+	// server does not say how long to wait; zero means 500 ms and 30 s.
+	MinBackoff, MaxBackoff time.Duration
+	// Timeout bounds one HTTP attempt, body included; 0 means 60 s.
+	Timeout time.Duration
+}
+
+// Counters are what a Client has sent so far. Safe for concurrent use.
+type Counters struct {
+	Requests atomic.Int64 // HTTP attempts sent, retries included
+	Retries  atomic.Int64 // attempts that were retries
+}
+
+// Client is a go-pagerduty client whose transport paces requests, retries
+// transient failures and counts what it sends.
+type Client struct {
+	PD       *pagerduty.Client
+	Counters *Counters
+}
+
+// NewClient returns a PagerDuty client for token. The token is only ever
+// placed in the Authorization header; it is never logged.
+func NewClient(token string, o ClientOptions) *Client {
+	if o.APIURL == "" {
+		o.APIURL = DefaultAPIURL
+	}
+	if o.RequestsPerMinute == 0 {
+		o.RequestsPerMinute = DefaultRequestsPerMinute
+	}
+	if o.MaxRetries == 0 {
+		o.MaxRetries = 8
+	}
+	if o.MinBackoff == 0 {
+		o.MinBackoff = 500 * time.Millisecond
+	}
+	if o.MaxBackoff == 0 {
+		o.MaxBackoff = 30 * time.Second
+	}
+	if o.Timeout == 0 {
+		o.Timeout = 60 * time.Second
+	}
+	counters := &Counters{}
+	limit := rate.Inf
+	if o.RequestsPerMinute > 0 {
+		limit = rate.Limit(o.RequestsPerMinute / 60)
+	}
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	base.MaxIdleConnsPerHost = 16
+	rc := retryablehttp.NewClient()
+	rc.Logger = nil // its log lines would carry URLs; ours say enough
+	rc.RetryMax = o.MaxRetries
+	rc.RetryWaitMin = o.MinBackoff
+	rc.RetryWaitMax = o.MaxBackoff
+	rc.HTTPClient = &http.Client{
+		Timeout: o.Timeout,
+		Transport: &pacedTransport{
+			base:     base,
+			limiter:  rate.NewLimiter(limit, 1),
+			counters: counters,
+		},
+	}
+	rc.CheckRetry = checkRetry
+	rc.Backoff = backoff
+	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
+	rc.RequestLogHook = func(_ retryablehttp.Logger, _ *http.Request, attempt int) {
+		if attempt > 0 {
+			counters.Retries.Add(1)
+		}
+	}
+	pd := pagerduty.NewClient(token, pagerduty.WithAPIEndpoint(o.APIURL))
+	pd.HTTPClient = rc.StandardClient()
+	return &Client{PD: pd, Counters: counters}
+}
+
+// pacedTransport waits for the rate limiter before each attempt and reads
+// the whole body, so that a connection cut mid-body is an error the retry
+// loop sees instead of a JSON decode error later.
+type pacedTransport struct {
+	base     http.RoundTripper
+	limiter  *rate.Limiter
+	counters *Counters
+}
+
+func (t *pacedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := t.limiter.Wait(req.Context()); err != nil {
+		return nil, err
+	}
+	t.counters.Requests.Add(1)
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, fmt.Errorf("read response body: %w", err)
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	return resp, nil
+}
+
+// checkRetry retries network errors, 429 and 5xx, and nothing else. A
+// cancelled context stops at once.
+func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	if err != nil {
+		return true, nil
+	}
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
+		return true, nil
+	}
+	return false, nil
+}
+
+// backoff honours Retry-After (seconds) and ratelimit-reset (seconds until
+// the window resets) on a 429 or 503; otherwise it doubles from min to max.
+func backoff(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+		for _, h := range []string{"Retry-After", "Ratelimit-Reset"} {
+			if s, err := strconv.ParseFloat(resp.Header.Get(h), 64); err == nil && s >= 0 {
+				return time.Duration(s * float64(time.Second))
+			}
+		}
+	}
+	d := time.Duration(float64(min) * math.Pow(2, float64(attempt)))
+	if d > max || d <= 0 {
+		d = max
+	}
+	return d
+}
+
+// classify turns go-pagerduty errors a user can act on into sentinels.
+func classify(err error) error {
+	var apiErr pagerduty.APIError
+	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized {
+		return fmt.Errorf("%w (HTTP 401): check PAGERDUTY_TOKEN", ErrUnauthorized)
+	}
+	return err
+}

@@ -1,0 +1,370 @@
+package ingest
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PagerDuty/go-pagerduty"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/oncall-health/oncall-health/ingest/pagerdutytest"
+	"github.com/oncall-health/oncall-health/queries"
+)
+
+const testToken = "test-token-4c1d"
+
+// The fixed end of the test organisation's history.
+var testEnd = time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC)
+
+// TestMain lets the kill -9 test run a sync in a child process of this
+// test binary: with OH_SYNC_CHILD set it syncs and exits.
+func TestMain(m *testing.M) {
+	if os.Getenv("OH_SYNC_CHILD") == "1" {
+		os.Exit(childSync())
+	}
+	os.Exit(m.Run())
+}
+
+func childSync() int {
+	ctx := context.Background()
+	db, err := queries.Open(ctx, os.Getenv("OH_DB"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer db.Close()
+	since, _ := time.Parse(time.RFC3339, os.Getenv("OH_SINCE"))
+	c := NewClient(testToken, ClientOptions{APIURL: os.Getenv("OH_URL"), RequestsPerMinute: -1})
+	if _, err := Sync(ctx, db, c, Options{Since: since, Until: testEnd}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+type fixture struct {
+	org *pagerdutytest.Org
+	srv *pagerdutytest.Server
+	url string
+}
+
+func newFixture(t testing.TB, seed int64) *fixture {
+	t.Helper()
+	org, err := pagerdutytest.Generate(pagerdutytest.Config{Size: pagerdutytest.Small, Seed: seed, End: testEnd})
+	if err != nil {
+		t.Fatalf("generate: %v", err)
+	}
+	srv := pagerdutytest.NewServer(org, pagerdutytest.Options{Token: testToken})
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	return &fixture{org: org, srv: srv, url: hs.URL}
+}
+
+func openDB(t testing.TB, path string) *sql.DB {
+	t.Helper()
+	db, err := queries.Open(context.Background(), path)
+	if err != nil {
+		t.Fatalf("open db: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func (f *fixture) client(o ClientOptions) *Client {
+	o.APIURL = f.url
+	if o.RequestsPerMinute == 0 {
+		o.RequestsPerMinute = -1
+	}
+	if o.MinBackoff == 0 {
+		o.MinBackoff, o.MaxBackoff = time.Millisecond, 10*time.Millisecond
+	}
+	return NewClient(testToken, o)
+}
+
+func (f *fixture) sync(t testing.TB, db *sql.DB, c *Client, o Options) *Stats {
+	t.Helper()
+	if o.Since.IsZero() {
+		o.Since = f.org.Start()
+	}
+	if o.Until.IsZero() {
+		o.Until = f.org.End()
+	}
+	st, err := Sync(context.Background(), db, c, o)
+	if err != nil {
+		t.Fatalf("sync: %v", err)
+	}
+	return st
+}
+
+func tableCounts(t testing.TB, db *sql.DB) map[string]int {
+	t.Helper()
+	rows, err := db.Query(queries.Get("table-counts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var name string
+		var n int
+		if err := rows.Scan(&name, &n); err != nil {
+			t.Fatal(err)
+		}
+		out[name] = n
+	}
+	return out
+}
+
+// dataTables are compared row by row between databases; sync_state is not
+// (its updated_at is the wall clock).
+var dataTables = []string{"users", "teams", "team_members", "services", "escalation_policies",
+	"incidents", "alerts", "log_entries", "oncalls"}
+
+// dump returns every row of every data table as text, in a stable order.
+func dump(t testing.TB, db *sql.DB) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for _, table := range dataTables {
+		// table names come from the constant list above, not from input.
+		rows, err := db.Query("SELECT * FROM " + table + " ORDER BY ALL")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			out[table] = append(out[table], fmt.Sprint(vals...))
+		}
+		rows.Close()
+	}
+	return out
+}
+
+func wantCounts(org *pagerdutytest.Org) map[string]int {
+	c := org.Counts()
+	want := map[string]int{}
+	for _, k := range []string{"users", "teams", "services", "escalation_policies", "incidents", "alerts", "log_entries", "oncalls"} {
+		want[k] = c[k]
+	}
+	return want
+}
+
+func TestSyncRoundTrip(t *testing.T) {
+	f := newFixture(t, 1)
+	db := openDB(t, t.TempDir()+"/pd.duckdb")
+	st := f.sync(t, db, f.client(ClientOptions{}), Options{})
+	got := tableCounts(t, db)
+	delete(got, "team_members")
+	// Every item the fake serves is stored exactly once.
+	if d := cmp.Diff(wantCounts(f.org), got); d != "" {
+		t.Errorf("row counts differ from what the fake serves (-want +got):\n%s", d)
+	}
+	if st.Requests == 0 || st.Items == 0 {
+		t.Errorf("stats = %+v, want requests and items counted", st)
+	}
+	// Notifications are notify log entries with a channel type: the fake serves
+	// the same notifications on /notifications.
+	var notifies int
+	if err := db.QueryRow(`SELECT count(*) FROM log_entries WHERE type = 'notify' AND notification_type IS NOT NULL`).Scan(&notifies); err != nil {
+		t.Fatal(err)
+	}
+	if want := f.org.Counts()["notifications"]; notifies != want {
+		t.Errorf("notify entries with a channel = %d, want %d (the fake's notifications)", notifies, want)
+	}
+}
+
+func TestSyncIdempotent(t *testing.T) {
+	f := newFixture(t, 2)
+	db := openDB(t, t.TempDir()+"/pd.duckdb")
+	f.sync(t, db, f.client(ClientOptions{}), Options{})
+	first := dump(t, db)
+	// A full re-run fetches everything again and must change nothing.
+	f.sync(t, db, f.client(ClientOptions{}), Options{Full: true})
+	if d := cmp.Diff(first, dump(t, db)); d != "" {
+		t.Errorf("a second full sync changed the data (-first +second):\n%s", d)
+	}
+}
+
+func TestSyncSplitsWindowsAtOffsetCap(t *testing.T) {
+	f := newFixture(t, 3)
+	db := openDB(t, t.TempDir()+"/pd.duckdb")
+	// One window over the whole history holds more log entries than the
+	// 10,000 offset cap lets a client page through, so it must be split.
+	n := f.org.Counts()["log_entries"]
+	if n <= OffsetCap {
+		t.Fatalf("small org has %d log entries, want more than %d to exercise the cap", n, OffsetCap)
+	}
+	c := f.client(ClientOptions{})
+	s := &syncer{c: c, o: Options{Since: f.org.Start(), Until: f.org.End(), Now: time.Now}}
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	s.conn = conn
+	span := f.org.End().Sub(f.org.Start()) + time.Hour
+	got := 0
+	_, err = windowed(context.Background(), s, f.org.Start(), f.org.End(), span,
+		s.fetchLogEntries(context.Background()),
+		func(items []pagerduty.LogEntry, w window) error { got += len(items); return nil })
+	if err != nil {
+		t.Fatalf("windowed fetch: %v", err)
+	}
+	if got != n {
+		t.Errorf("fetched %d log entries, want %d", got, n)
+	}
+	// Paging n items needs at least ceil(n/100) requests; splitting costs a
+	// few more first pages, not a multiple.
+	min := int64((n + PageLimit - 1) / PageLimit)
+	if req := c.Counters.Requests.Load(); req < min || req > min*105/100+10 {
+		t.Errorf("requests = %d, want between %d and %d", req, min, min*105/100+10)
+	}
+}
+
+func TestSyncWithFaults(t *testing.T) {
+	clean := newFixture(t, 4)
+	want := openDB(t, t.TempDir()+"/clean.duckdb")
+	clean.sync(t, want, clean.client(ClientOptions{}), Options{})
+
+	f := newFixture(t, 4)
+	f.srv.SetFaults(pagerdutytest.Faults{Seed: 7, Rate: 0.1, RetryAfter: time.Second, SlowDelay: 50 * time.Millisecond,
+		Kinds: []pagerdutytest.FaultKind{"429", "500", "502", "503", "slow", "cut"}})
+	db := openDB(t, t.TempDir()+"/faulty.duckdb")
+	c := f.client(ClientOptions{})
+	f.sync(t, db, c, Options{})
+	// One request in ten fails; every failure is retried, so the database
+	// ends the same as a clean sync's.
+	if c.Counters.Retries.Load() == 0 {
+		t.Errorf("no retries counted with a 10%% fault rate")
+	}
+	if d := cmp.Diff(dump(t, want), dump(t, db)); d != "" {
+		t.Errorf("faulty sync differs from clean sync (-clean +faulty):\n%s", d)
+	}
+}
+
+func TestSyncRespectsRateLimit(t *testing.T) {
+	f := newFixture(t, 5)
+	db := openDB(t, t.TempDir()+"/pd.duckdb")
+	const perMinute = 3000 // 50 requests a second
+	c := f.client(ClientOptions{RequestsPerMinute: perMinute})
+	began := time.Now()
+	st := f.sync(t, db, c, Options{})
+	elapsed := time.Since(began).Seconds()
+	rate := float64(st.Requests-1) / elapsed // the first request needs no wait
+	// The limiter spaces requests 20 ms apart; measured over the whole sync
+	// the rate may not exceed 50/s (1 % slack for clock granularity).
+	if rate > perMinute/60.0*1.01 {
+		t.Errorf("%d requests in %.2fs = %.1f/s, over the limit of %.1f/s", st.Requests, elapsed, rate, perMinute/60.0)
+	}
+	t.Logf("%d requests in %.2fs = %.1f/s", st.Requests, elapsed, rate)
+}
+
+func TestSyncIncremental(t *testing.T) {
+	f := newFixture(t, 6)
+	db := openDB(t, t.TempDir()+"/pd.duckdb")
+	first := f.sync(t, db, f.client(ClientOptions{}), Options{})
+
+	// What was still open at the first sync's end.
+	var openBefore int
+	if err := db.QueryRow(`SELECT count(*) FROM incidents WHERE status <> 'resolved'`).Scan(&openBefore); err != nil {
+		t.Fatal(err)
+	}
+
+	f.srv.Append(1)
+	c := f.client(ClientOptions{})
+	second := f.sync(t, db, c, Options{Until: f.org.End()})
+	if d := cmp.Diff(wantCounts(f.org), withoutMembers(tableCounts(t, db))); d != "" {
+		t.Errorf("after one more day, row counts differ from the fake (-want +got):\n%s", d)
+	}
+	// The second sync looks back 7 days plus the new day, of a 56-day
+	// history: it must need far fewer requests than the first.
+	if second.Requests*3 > first.Requests {
+		t.Errorf("incremental sync made %d requests, first sync %d; want under a third", second.Requests, first.Requests)
+	}
+	t.Logf("first sync %d requests, incremental %d", first.Requests, second.Requests)
+
+	// Incidents resolved after the first sync are resolved in the database:
+	// compare with a fresh full sync of the extended history.
+	fresh := openDB(t, t.TempDir()+"/fresh.duckdb")
+	f.sync(t, fresh, f.client(ClientOptions{}), Options{Until: f.org.End()})
+	if d := cmp.Diff(dump(t, fresh), dump(t, db)); d != "" {
+		t.Errorf("incremental result differs from a fresh sync (-fresh +incremental):\n%s", d)
+	}
+	var openAfter int
+	if err := db.QueryRow(`SELECT count(*) FROM incidents WHERE status <> 'resolved' AND created_at < $1`, testEnd).Scan(&openAfter); err != nil {
+		t.Fatal(err)
+	}
+	if openAfter >= openBefore {
+		t.Errorf("open incidents from before the first end: %d then %d; want some resolved late", openBefore, openAfter)
+	}
+}
+
+func withoutMembers(m map[string]int) map[string]int {
+	delete(m, "team_members")
+	return m
+}
+
+// TestSyncKill9Resume kills a real sync process at random moments and
+// resumes it; the result must equal an uninterrupted sync table by table.
+func TestSyncKill9Resume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kill -9 test: skipped in -short mode")
+	}
+	f := newFixture(t, 8)
+	want := openDB(t, t.TempDir()+"/clean.duckdb")
+	f.sync(t, want, f.client(ClientOptions{}), Options{})
+	wantDump := dump(t, want)
+
+	// Slow every request a little so the child is mid-sync when killed.
+	f.srv.SetFaults(pagerdutytest.Faults{Seed: 1, Rate: 1, Kinds: []pagerdutytest.FaultKind{"slow"}, SlowDelay: 3 * time.Millisecond})
+	path := t.TempDir() + "/killed.duckdb"
+	rng := rand.New(rand.NewPCG(8, 8))
+	kills := 0
+	for i := 0; i < 3; i++ {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), "OH_SYNC_CHILD=1", "OH_DB="+path, "OH_URL="+f.url,
+			"OH_SINCE="+f.org.Start().Format(time.RFC3339))
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("child sync failed: %v: %s", err, stderr.String())
+			}
+		case <-time.After(time.Duration(300+rng.IntN(1500)) * time.Millisecond):
+			cmd.Process.Kill() // SIGKILL: no clean-up runs
+			<-done
+			kills++
+		}
+	}
+	if kills == 0 {
+		t.Fatalf("the child finished before every kill; the test did not test anything")
+	}
+	f.srv.SetFaults(pagerdutytest.Faults{})
+	db := openDB(t, path)
+	f.sync(t, db, f.client(ClientOptions{}), Options{})
+	if d := cmp.Diff(wantDump, dump(t, db)); d != "" {
+		t.Errorf("after %d kills and a resume, data differs from an uninterrupted sync (-want +got):\n%s", kills, d)
+	}
+	t.Logf("killed %d times", kills)
+}

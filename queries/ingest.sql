@@ -1,0 +1,73 @@
+-- Statements the sync uses. Each upsert reads a staged Arrow view (registered
+-- by package ingest for one window of rows) and replaces rows by PagerDuty id,
+-- so that a re-run never duplicates.
+
+-- name: sync-state-get
+SELECT watermark FROM sync_state WHERE resource = $1;
+
+-- name: sync-state-set
+INSERT INTO sync_state (resource, watermark, updated_at) VALUES ($1, $2, $3)
+ON CONFLICT (resource) DO UPDATE SET watermark = excluded.watermark, updated_at = excluded.updated_at;
+
+-- name: upsert-users
+INSERT OR REPLACE INTO users (id, name, email, time_zone)
+SELECT id, name, email, time_zone FROM staged_users;
+
+-- name: clear-team-members
+DELETE FROM team_members;
+
+-- name: insert-team-members
+INSERT OR IGNORE INTO team_members (team_id, user_id)
+SELECT team_id, user_id FROM staged_team_members;
+
+-- name: upsert-teams
+INSERT OR REPLACE INTO teams (id, name)
+SELECT id, name FROM staged_teams;
+
+-- name: upsert-services
+INSERT OR REPLACE INTO services (id, name, escalation_policy_id, team_id)
+SELECT id, name, escalation_policy_id, team_id FROM staged_services;
+
+-- name: upsert-escalation-policies
+INSERT OR REPLACE INTO escalation_policies (id, name, team_id)
+SELECT id, name, team_id FROM staged_escalation_policies;
+
+-- name: upsert-incidents
+INSERT OR REPLACE INTO incidents (id, incident_number, title, status, urgency, service_id,
+    escalation_policy_id, team_id, created_at, resolved_at, updated_at)
+SELECT id, incident_number, title, status, urgency, service_id,
+    escalation_policy_id, team_id, created_at, resolved_at, updated_at
+FROM staged_incidents;
+
+-- name: upsert-alerts
+INSERT OR REPLACE INTO alerts (id, incident_id, service_id, status, summary, created_at, resolved_at)
+SELECT id, incident_id, service_id, status, summary, created_at, resolved_at FROM staged_alerts;
+
+-- name: upsert-log-entries
+INSERT OR REPLACE INTO log_entries (id, type, created_at, incident_id, service_id, user_id,
+    agent_id, agent_type, channel_type, notification_type)
+SELECT id, type, created_at, incident_id, service_id, user_id,
+    agent_id, agent_type, channel_type, notification_type
+FROM staged_log_entries;
+
+-- name: upsert-oncalls
+INSERT OR REPLACE INTO oncalls (user_id, escalation_policy_id, escalation_level, start_at, end_at)
+SELECT user_id, escalation_policy_id, escalation_level, start_at, end_at FROM staged_oncalls;
+
+-- name: delete-alert
+DELETE FROM alerts WHERE id = $1;
+
+-- name: alert-counts
+-- How many alerts are stored per incident, to skip re-fetching unchanged ones.
+SELECT incident_id, count(*) FROM alerts GROUP BY incident_id;
+
+-- name: table-counts
+SELECT 'users', count(*) FROM users UNION ALL
+SELECT 'teams', count(*) FROM teams UNION ALL
+SELECT 'team_members', count(*) FROM team_members UNION ALL
+SELECT 'services', count(*) FROM services UNION ALL
+SELECT 'escalation_policies', count(*) FROM escalation_policies UNION ALL
+SELECT 'incidents', count(*) FROM incidents UNION ALL
+SELECT 'alerts', count(*) FROM alerts UNION ALL
+SELECT 'log_entries', count(*) FROM log_entries UNION ALL
+SELECT 'oncalls', count(*) FROM oncalls;

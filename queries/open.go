@@ -1,0 +1,60 @@
+package queries
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	_ "github.com/marcboeker/go-duckdb" // registers the "duckdb" driver
+)
+
+// ErrLocked means another process (a running sync, say) holds the database.
+var ErrLocked = errors.New("database is in use by another oncall-health process")
+
+// ErrCorrupt means the file is not a DuckDB database this program can read.
+var ErrCorrupt = errors.New("database file cannot be read")
+
+// Open opens (creating it if needed) the DuckDB database at path with
+// owner-only permissions and migrates it to LatestVersion.
+func Open(ctx context.Context, path string) (*sql.DB, error) {
+	if f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600); err == nil {
+		f.Close()
+		fi, _ := os.Stat(path)
+		if fi != nil && fi.Size() == 0 {
+			// DuckDB refuses an empty file as "not a database"; let it create one.
+			os.Remove(path)
+		}
+	}
+	db, err := sql.Open("duckdb", path)
+	if err != nil {
+		return nil, classifyOpen(path, err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, classifyOpen(path, err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := Migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func classifyOpen(path string, err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "Could not set lock") || strings.Contains(msg, "Conflicting lock"):
+		return fmt.Errorf("open %s: %w", path, ErrLocked)
+	case strings.Contains(msg, "not a valid DuckDB database") || strings.Contains(msg, "Serialization Error") ||
+		strings.Contains(msg, "IO Error"):
+		return fmt.Errorf("open %s: %w: %v", path, ErrCorrupt, err)
+	}
+	return fmt.Errorf("open %s: %w", path, err)
+}
