@@ -266,10 +266,16 @@ func (s *syncer) users(ctx context.Context) (int, error) {
 		if err := upsert(ctx, s, "staged_users", userFields, users, "upsert-users"); err != nil {
 			return err
 		}
-		if err := s.exec(ctx, "clear-team-members"); err != nil {
+		if len(members) == 0 {
+			return s.exec(ctx, "clear-team-members")
+		}
+		if err := upsert(ctx, s, "staged_team_members", teamMemberFields, members, "copy-team-members"); err != nil {
 			return err
 		}
-		return upsert(ctx, s, "staged_team_members", teamMemberFields, members, "insert-team-members")
+		if err := s.exec(ctx, "delete-gone-team-members"); err != nil {
+			return err
+		}
+		return s.exec(ctx, "insert-team-members")
 	})
 }
 
@@ -505,54 +511,65 @@ func (s *syncer) incidents(ctx context.Context) (int, error) {
 		})
 }
 
-// alertCounts reads how many alerts are stored per incident.
-func (s *syncer) alertCounts(ctx context.Context) (map[string]int, error) {
+// storedAlerts is what the database holds of an incident's alerts: how
+// many, and the incident's status when they were fetched.
+type storedAlerts struct {
+	n      int
+	status string
+}
+
+// alertCounts reads how many alerts are stored per incident, with the
+// incident's stored status.
+func (s *syncer) alertCounts(ctx context.Context) (map[string]storedAlerts, error) {
 	rows, err := s.conn.QueryContext(ctx, queries.Get("alert-counts"))
 	if err != nil {
 		return nil, fmt.Errorf("read alert counts: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]int{}
+	out := map[string]storedAlerts{}
 	for rows.Next() {
-		var id string
+		var id, status string
 		var n int
-		if err := rows.Scan(&id, &n); err != nil {
+		if err := rows.Scan(&id, &status, &n); err != nil {
 			return nil, err
 		}
-		out[id] = n
+		out[id] = storedAlerts{n: n, status: status}
 	}
 	return out, rows.Err()
 }
 
-// fetchAlerts gets the alerts of the incidents whose alert count differs
-// from what is stored (an incident's alert_counts.all, when PagerDuty sends
-// it, says whether anything changed; without it the alerts are fetched).
-// Requests run with bounded concurrency.
+// fetchAlerts gets the alerts of the incidents whose alerts may have
+// changed since they were stored: a different alert_counts.all (when
+// PagerDuty sends it; without it they are always fetched) or a different
+// incident status (alerts resolve with their incident). Requests run with
+// bounded concurrency. stored is updated to what the window will hold.
 //
 // It also returns the ids of synthetic alerts that the fetched ones replace.
-func (s *syncer) fetchAlerts(ctx context.Context, incs []pagerduty.Incident, stored map[string]int) (rows []alertRow, stale []string, err error) {
+func (s *syncer) fetchAlerts(ctx context.Context, incs []pagerduty.Incident, stored map[string]storedAlerts) (rows []alertRow, stale []string, err error) {
 	var todo []string
 	var out []alertRow
 	for i := range incs {
 		in := &incs[i]
 		n := int(in.AlertCounts.All)
+		was, known := stored[in.ID]
 		switch {
 		case n == 1 && !s.o.FetchAllAlerts:
 			// Re-made each time at no cost, so its status follows the incident's.
 			out = append(out, syntheticAlert(in))
-			stored[in.ID] = 1
+			stored[in.ID] = storedAlerts{n: 1, status: in.Status}
 			continue
-		case n > 0 && stored[in.ID] == n:
+		case known && n > 0 && was.n == n && was.status == in.Status:
 			continue // nothing new
 		}
-		if stored[in.ID] == 1 {
+		if known && was.n == 1 {
 			stale = append(stale, syntheticID(in.ID))
 		}
 		todo = append(todo, in.ID)
+		stored[in.ID] = storedAlerts{n: n, status: in.Status}
 	}
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(s.o.Concurrency)
+	g.SetLimit(max(s.o.Concurrency, 1))
 	for _, id := range todo {
 		g.Go(func() error {
 			var rows []alertRow
@@ -578,17 +595,8 @@ func (s *syncer) fetchAlerts(ctx context.Context, incs []pagerduty.Incident, sto
 	if err := g.Wait(); err != nil {
 		return nil, nil, err
 	}
-	for _, id := range todo {
-		stored[id] = 0
-	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	out = dedupe(out, func(r *alertRow) string { return r.ID })
-	for _, r := range out {
-		if r.ID != syntheticID(r.IncidentID) {
-			stored[r.IncidentID]++
-		}
-	}
-	return out, stale, nil
+	return dedupe(out, func(r *alertRow) string { return r.ID }), stale, nil
 }
 
 // fetchLogEntries returns the page fetcher of global /log_entries, with
@@ -693,7 +701,7 @@ func parallelPages[T any](ctx context.Context, limit int, total uint, fetch func
 	}
 	pages := make([][]T, n)
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(limit)
+	g.SetLimit(max(limit, 1))
 	for i := 1; i < n; i++ {
 		g.Go(func() error {
 			if err := gctx.Err(); err != nil {

@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http/httptest"
@@ -210,7 +211,7 @@ func TestSyncSplitsWindowsAtOffsetCap(t *testing.T) {
 		t.Fatalf("small org has %d log entries, want more than %d to exercise the cap", n, OffsetCap)
 	}
 	c := f.client(ClientOptions{})
-	s := &syncer{c: c, o: Options{Since: f.org.Start(), Until: f.org.End(), Now: time.Now}}
+	s := &syncer{c: c, o: Options{Since: f.org.Start(), Until: f.org.End(), Now: time.Now, Concurrency: 4}}
 	conn, err := db.Conn(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -237,16 +238,19 @@ func TestSyncSplitsWindowsAtOffsetCap(t *testing.T) {
 }
 
 func TestSyncWithFaults(t *testing.T) {
+	// Three weeks of history: several hundred requests, so that a 10 % rate
+	// injects dozens of faults of every kind.
 	clean := newFixture(t, 4)
+	since := clean.org.End().AddDate(0, 0, -21)
 	want := openDB(t, t.TempDir()+"/clean.duckdb")
-	clean.sync(t, want, clean.client(ClientOptions{}), Options{})
+	clean.sync(t, want, clean.client(ClientOptions{}), Options{Since: since})
 
 	f := newFixture(t, 4)
 	f.srv.SetFaults(pagerdutytest.Faults{Seed: 7, Rate: 0.1, RetryAfter: time.Second, SlowDelay: 50 * time.Millisecond,
 		Kinds: []pagerdutytest.FaultKind{"429", "500", "502", "503", "slow", "cut"}})
 	db := openDB(t, t.TempDir()+"/faulty.duckdb")
 	c := f.client(ClientOptions{})
-	f.sync(t, db, c, Options{})
+	f.sync(t, db, c, Options{Since: since})
 	// One request in ten fails; every failure is retried, so the database
 	// ends the same as a clean sync's.
 	if c.Counters.Retries.Load() == 0 {
@@ -263,7 +267,8 @@ func TestSyncRespectsRateLimit(t *testing.T) {
 	const perMinute = 3000 // 50 requests a second
 	c := f.client(ClientOptions{RequestsPerMinute: perMinute})
 	began := time.Now()
-	st := f.sync(t, db, c, Options{})
+	// The last week only: a few hundred requests, enough to measure.
+	st := f.sync(t, db, c, Options{Since: f.org.End().AddDate(0, 0, -7)})
 	elapsed := time.Since(began).Seconds()
 	rate := float64(st.Requests-1) / elapsed // the first request needs no wait
 	// The limiter spaces requests 20 ms apart; measured over the whole sync
@@ -336,16 +341,7 @@ func TestSyncKill9Resume(t *testing.T) {
 	rng := rand.New(rand.NewPCG(8, 8))
 	kills := 0
 	for i := 0; i < 3; i++ {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), "OH_SYNC_CHILD=1", "OH_DB="+path, "OH_URL="+f.url,
-			"OH_SINCE="+f.org.Start().Format(time.RFC3339))
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
+		cmd, done, stderr := startChild(t, f, path)
 		select {
 		case err := <-done:
 			if err != nil {
@@ -367,4 +363,54 @@ func TestSyncKill9Resume(t *testing.T) {
 		t.Errorf("after %d kills and a resume, data differs from an uninterrupted sync (-want +got):\n%s", kills, d)
 	}
 	t.Logf("killed %d times", kills)
+}
+
+// startChild starts a sync of f in a child process into path.
+func startChild(t *testing.T, f *fixture, path string) (*exec.Cmd, chan error, *strings.Builder) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "OH_SYNC_CHILD=1", "OH_DB="+path, "OH_URL="+f.url,
+		"OH_SINCE="+f.org.Start().Format(time.RFC3339))
+	stderr := &strings.Builder{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	return cmd, done, stderr
+}
+
+// TestSecondSyncRefused: while one process syncs into a database, a second
+// one cannot open it and is told why.
+func TestSecondSyncRefused(t *testing.T) {
+	f := newFixture(t, 9)
+	f.srv.SetFaults(pagerdutytest.Faults{Seed: 1, Rate: 1, Kinds: []pagerdutytest.FaultKind{"slow"}, SlowDelay: 20 * time.Millisecond})
+	path := t.TempDir() + "/busy.duckdb"
+	cmd, done, stderr := startChild(t, f, path)
+	defer func() { cmd.Process.Kill(); <-done }()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-done:
+			t.Fatalf("the child sync ended (%v, %s) before a second open was tried", err, stderr.String())
+		default:
+		}
+		if _, err := os.Stat(path); err == nil {
+			// The child created the file; give it time to open it (each of
+			// its requests takes 20 ms, a sync hundreds of them).
+			time.Sleep(300 * time.Millisecond)
+			db, err := queries.Open(context.Background(), path)
+			if err == nil {
+				db.Close()
+				t.Fatal("a second process opened the database while a sync held it")
+			}
+			if !errors.Is(err, queries.ErrLocked) {
+				t.Fatalf("second open: %v, want ErrLocked", err)
+			}
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("the database never became busy")
 }

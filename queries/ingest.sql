@@ -13,12 +13,23 @@ ON CONFLICT (resource) DO UPDATE SET watermark = excluded.watermark, updated_at 
 INSERT OR REPLACE INTO users (id, name, email, time_zone)
 SELECT id, name, email, time_zone FROM staged_users;
 
+-- Memberships are replaced by the full list each sync. DuckDB checks keys
+-- against rows deleted earlier in the same transaction, so rows that stay
+-- are not deleted and re-inserted: only the gone ones are deleted.
+-- name: copy-team-members
+CREATE OR REPLACE TEMP TABLE new_team_members AS
+SELECT DISTINCT team_id, user_id FROM staged_team_members;
+
 -- name: clear-team-members
 DELETE FROM team_members;
 
+-- name: delete-gone-team-members
+DELETE FROM team_members
+WHERE (team_id, user_id) NOT IN (SELECT (team_id, user_id) FROM new_team_members);
+
 -- name: insert-team-members
 INSERT OR IGNORE INTO team_members (team_id, user_id)
-SELECT team_id, user_id FROM staged_team_members;
+SELECT team_id, user_id FROM new_team_members;
 
 -- name: upsert-teams
 INSERT OR REPLACE INTO teams (id, name)
@@ -58,8 +69,11 @@ SELECT user_id, escalation_policy_id, escalation_level, start_at, end_at FROM st
 DELETE FROM alerts WHERE id = $1;
 
 -- name: alert-counts
--- How many alerts are stored per incident, to skip re-fetching unchanged ones.
-SELECT incident_id, count(*) FROM alerts GROUP BY incident_id;
+-- How many alerts are stored per incident, and the incident's status, to
+-- skip re-fetching alerts that cannot have changed.
+SELECT i.id, i.status, count(*)
+FROM incidents i JOIN alerts a ON a.incident_id = i.id
+GROUP BY i.id, i.status;
 
 -- name: table-counts
 SELECT 'users', count(*) FROM users UNION ALL

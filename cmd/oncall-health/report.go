@@ -100,6 +100,14 @@ func writeReports(ctx context.Context, db *sql.DB, p analysis.Period, cfg analys
 	if err != nil {
 		return nil, fmt.Errorf("heat map %s: %w", p.Label, err)
 	}
+	svcs, err := analysis.Services(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	services := make(map[string]reports.Service, len(svcs))
+	for id, s := range svcs {
+		services[id] = reports.Service{Name: s.Name, TeamID: s.TeamID}
+	}
 	if err := analysis.WriteJSON(filepath.Join(dir, "metrics.json"), cur); err != nil {
 		return nil, fmt.Errorf("write metrics.json: %w", err)
 	}
@@ -107,7 +115,9 @@ func writeReports(ctx context.Context, db *sql.DB, p analysis.Period, cfg analys
 		Current:  cur,
 		History:  history,
 		Heatmaps: heat,
-		Options:  reports.Options{HideNames: cfg.HideNames, GeneratedAt: time.Now().UTC()},
+		Services: services,
+		Options: reports.Options{HideNames: cfg.HideNames, GeneratedAt: time.Now().UTC(),
+			MetricsFile: "metrics.json"},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("write reports: %w", err)

@@ -1,0 +1,124 @@
+package analysis
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/oncall-health/oncall-health/queries"
+)
+
+// Risk levels, lowest first.
+const (
+	riskNone     = "none"
+	riskElevated = "elevated"
+	riskHigh     = "high"
+)
+
+func riskRank(r string) int {
+	switch r {
+	case riskHigh:
+		return 2
+	case riskElevated:
+		return 1
+	}
+	return 0
+}
+
+// assessment is one responder's burnout risk and the rules that fired.
+type assessment struct {
+	risk    string
+	reasons []Reason
+}
+
+// weekValues are one responder's burnout rule inputs for one ISO week.
+type weekValues struct {
+	sleep, afterHours, total, incidents int
+	onCallSeconds                       float64 // union of all levels, clipped to the week
+	onCall28dSeconds                    float64 // union, clipped to [week end - 28 d, week end)
+	longestStretchSeconds               float64 // longest stretch overlapping the week, unclipped
+}
+
+// assess applies the rules of spec/metrics.md ("Burnout risk") to one week.
+// Reasons come in the order of the spec's table.
+func assess(v weekValues, b Burnout) assessment {
+	a := assessment{risk: riskNone, reasons: []Reason{}}
+	// rule fires at elevated when atLeastE(value) and at high when atLeastH(value).
+	check := func(rule string, value float64, t Threshold, highInclusive, elevatedInclusive bool) {
+		reached := func(th float64, inclusive bool) bool {
+			if inclusive {
+				return value >= th
+			}
+			return value > th
+		}
+		switch {
+		case reached(t.High, highInclusive):
+			a.reasons = append(a.reasons, Reason{Rule: rule, Value: value, Threshold: t.High, Level: riskHigh})
+		case reached(t.Elevated, elevatedInclusive):
+			a.reasons = append(a.reasons, Reason{Rule: rule, Value: value, Threshold: t.Elevated, Level: riskElevated})
+		default:
+			return
+		}
+		if lvl := a.reasons[len(a.reasons)-1].Level; riskRank(lvl) > riskRank(a.risk) {
+			a.risk = lvl
+		}
+	}
+	check("sleep_interruptions", float64(v.sleep), b.SleepInterruptions, true, true)
+	check("after_hours_interruptions", float64(v.afterHours), b.AfterHoursInterruptions, true, true)
+	check("interruptions", float64(v.total), b.Interruptions, true, true)
+	if v.onCallSeconds > 0 && v.onCallSeconds >= b.MinOnCallHoursForIncident*3600 {
+		check("incidents_per_12h_on_call", float64(v.incidents)/(v.onCallSeconds/43200), b.IncidentsPer12hOnCall, false, false)
+	}
+	check("on_call_share_28d", v.onCall28dSeconds/(28*86400), b.OnCallShare28d, false, false)
+	check("longest_on_call_stretch_days", v.longestStretchSeconds/86400, b.LongestOnCallStretchDays, true, false)
+	return a
+}
+
+// burnout assesses every user for period p: a week is assessed itself; a
+// month takes each user's worst whole ISO week overlapping it (ties: the
+// earliest week). Users absent from the result have risk none.
+func burnout(ctx context.Context, db *sql.DB, p Period, cfg Config) (map[string]assessment, error) {
+	weeks := []Period{p}
+	if p.Kind == "month" {
+		weeks = p.weeksOverlapping()
+	}
+	out := map[string]assessment{}
+	for _, w := range weeks {
+		vals, err := burnoutWeek(ctx, db, w)
+		if err != nil {
+			return nil, err
+		}
+		for id, v := range vals {
+			a := assess(v, cfg.Burnout)
+			if prev, ok := out[id]; !ok || riskRank(a.risk) > riskRank(prev.risk) {
+				out[id] = a
+			}
+		}
+	}
+	return out, nil
+}
+
+func burnoutWeek(ctx context.Context, db *sql.DB, w Period) (map[string]weekValues, error) {
+	start, end := w.Start.UTC(), w.End.UTC()
+	rows, err := db.QueryContext(ctx, queries.Get("analysis-burnout-week"), start, end, end.AddDate(0, 0, -28))
+	if err != nil {
+		return nil, fmt.Errorf("burnout %s: %w", w.Label, err)
+	}
+	defer rows.Close()
+	out := map[string]weekValues{}
+	for rows.Next() {
+		var id string
+		var sleep, after, total, incidents int64
+		var v weekValues
+		if err := rows.Scan(&id, &sleep, &after, &total, &incidents, &v.onCallSeconds, &v.onCall28dSeconds,
+			&v.longestStretchSeconds); err != nil {
+			return nil, fmt.Errorf("burnout %s: %w", w.Label, err)
+		}
+		v.sleep, v.afterHours, v.total, v.incidents = int(sleep), int(after), int(total), int(incidents)
+		out[id] = v
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("burnout %s: %w", w.Label, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,464 @@
+package analysis
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/oncall-health/oncall-health/queries"
+)
+
+// unassignedTeam is the team of incidents with no team and no service team.
+const unassignedTeam = "unassigned"
+
+// Compute returns the metrics of period p. It first brings the derived
+// tables up to date (see ensureFresh); a database whose rows did not change
+// since the last call is not re-derived, so computing many periods costs one
+// derivation plus a few small queries per period.
+func Compute(ctx context.Context, db *sql.DB, p Period, cfg Config) (*Metrics, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	warnings, err := ensureFresh(ctx, db, cfg)
+	if err != nil {
+		return nil, err
+	}
+	m := &Metrics{
+		SchemaVersion: SchemaVersion,
+		Period:        p,
+		Teams:         []Team{},
+		Responders:    []Responder{},
+		NoisyAlerts:   []NoisyAlert{},
+		Warnings:      warnings,
+	}
+	m.Period.Start = p.Start.UTC()
+	m.Period.End = p.End.UTC()
+
+	totals := map[string]*Totals{} // "" = org
+	tot := func(team string) *Totals {
+		t, ok := totals[team]
+		if !ok {
+			t = &Totals{}
+			totals[team] = t
+		}
+		return t
+	}
+	tot("")
+	if err := incidentTotals(ctx, db, p, tot); err != nil {
+		return nil, err
+	}
+	if err := alertTotals(ctx, db, p, func(team string, n int) { tot(team).Alerts = n }); err != nil {
+		return nil, err
+	}
+	noiseInterruptions := map[string]int{}
+	if err := interruptionTotals(ctx, db, p, tot, noiseInterruptions); err != nil {
+		return nil, err
+	}
+	for team, t := range totals {
+		t.AfterHoursShare = ratio(float64(t.Interruptions.Off+t.Interruptions.Sleep), float64(t.Interruptions.Total))
+		t.NoiseIncidentShare = ratio(float64(t.NoiseIncidents), float64(t.Incidents))
+		t.ToilRatio = ratio(float64(noiseInterruptions[team]), float64(t.Interruptions.Total))
+	}
+	m.Org = *totals[""]
+
+	teams, err := teamsOf(ctx, db, p, cfg, totals)
+	if err != nil {
+		return nil, err
+	}
+	m.Teams = teams
+
+	if m.Responders, err = responders(ctx, db, p, cfg); err != nil {
+		return nil, err
+	}
+	if m.NoisyAlerts, err = noisyAlerts(ctx, db, p); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// ratio is num/den, nil when den is 0.
+func ratio(num, den float64) *float64 {
+	if den == 0 {
+		return nil
+	}
+	v := num / den
+	return &v
+}
+
+func nullFloat(n sql.NullFloat64) *float64 {
+	if !n.Valid {
+		return nil
+	}
+	v := n.Float64
+	return &v
+}
+
+// durations builds a Durations; mean and quantiles are nil when count is 0.
+func durations(count int64, mean, p50, p90 sql.NullFloat64) Durations {
+	d := Durations{Count: int(count)}
+	if count > 0 {
+		d.Mean, d.P50, d.P90 = nullFloat(mean), nullFloat(p50), nullFloat(p90)
+	}
+	return d
+}
+
+func incidentTotals(ctx context.Context, db *sql.DB, p Period, tot func(string) *Totals) error {
+	rows, err := db.QueryContext(ctx, queries.Get("analysis-incident-totals"), p.Start.UTC(), p.End.UTC())
+	if err != nil {
+		return fmt.Errorf("incident totals: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var team sql.NullString
+		var n, ackN, resN, auto, open, noise int64
+		var ackMean, ackP50, ackP90, resMean, resP50, resP90 sql.NullFloat64
+		if err := rows.Scan(&team, &n, &ackN, &ackMean, &ackP50, &ackP90, &resN, &resMean, &resP50, &resP90,
+			&auto, &open, &noise); err != nil {
+			return fmt.Errorf("incident totals: %w", err)
+		}
+		t := tot(team.String)
+		t.Incidents = int(n)
+		t.MTTA = durations(ackN, ackMean, ackP50, ackP90)
+		t.MTTR = durations(resN, resMean, resP50, resP90)
+		t.AutoResolved, t.OpenIncidents, t.NoiseIncidents = int(auto), int(open), int(noise)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("incident totals: %w", err)
+	}
+	return nil
+}
+
+func alertTotals(ctx context.Context, db *sql.DB, p Period, set func(team string, n int)) error {
+	rows, err := db.QueryContext(ctx, queries.Get("analysis-alert-totals"), p.Start.UTC(), p.End.UTC())
+	if err != nil {
+		return fmt.Errorf("alert totals: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var team sql.NullString
+		var n int64
+		if err := rows.Scan(&team, &n); err != nil {
+			return fmt.Errorf("alert totals: %w", err)
+		}
+		set(team.String, int(n))
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("alert totals: %w", err)
+	}
+	return nil
+}
+
+func interruptionTotals(ctx context.Context, db *sql.DB, p Period, tot func(string) *Totals, noise map[string]int) error {
+	rows, err := db.QueryContext(ctx, queries.Get("analysis-interruption-totals"), p.Start.UTC(), p.End.UTC())
+	if err != nil {
+		return fmt.Errorf("interruption totals: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var team sql.NullString
+		var n, business, off, sleep, nz int64
+		if err := rows.Scan(&team, &n, &business, &off, &sleep, &nz); err != nil {
+			return fmt.Errorf("interruption totals: %w", err)
+		}
+		tot(team.String).Interruptions = Interruptions{Total: int(n), Business: int(business), Off: int(off), Sleep: int(sleep)}
+		noise[team.String] = int(nz)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("interruption totals: %w", err)
+	}
+	return nil
+}
+
+// teamsOf lists every team of the teams table, plus any other team id
+// (such as "unassigned") that has incidents, alerts, interruptions or
+// shifts in the period, sorted by id.
+func teamsOf(ctx context.Context, db *sql.DB, p Period, cfg Config, totals map[string]*Totals) ([]Team, error) {
+	byID := map[string]*Team{}
+	add := func(id, name string) *Team {
+		if t, ok := byID[id]; ok {
+			return t
+		}
+		t := &Team{ID: id, Name: name, Flags: []string{}, BusiestShifts: []Shift{}}
+		byID[id] = t
+		return t
+	}
+	rows, err := db.QueryContext(ctx, queries.Get("analysis-teams"))
+	if err != nil {
+		return nil, fmt.Errorf("list teams: %w", err)
+	}
+	for rows.Next() {
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("list teams: %w", err)
+		}
+		add(id, name)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list teams: %w", err)
+	}
+	extraName := func(id string) string {
+		if id == unassignedTeam {
+			return "Unassigned"
+		}
+		return id
+	}
+	for id := range totals {
+		if id != "" {
+			add(id, extraName(id))
+		}
+	}
+	// Shifts: {shifts, mean, p50, max}.
+	rows, err = db.QueryContext(ctx, queries.Get("analysis-shift-summary"), p.Start.UTC(), p.End.UTC())
+	if err != nil {
+		return nil, fmt.Errorf("shift summary: %w", err)
+	}
+	for rows.Next() {
+		var id string
+		var n int64
+		var mean, p50 sql.NullFloat64
+		var max sql.NullInt64
+		if err := rows.Scan(&id, &n, &mean, &p50, &max); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("shift summary: %w", err)
+		}
+		t := add(id, extraName(id))
+		t.AlertsPerShift = AlertsPerShift{Shifts: int(n), Mean: nullFloat(mean), P50: nullFloat(p50)}
+		if max.Valid {
+			v := int(max.Int64)
+			t.AlertsPerShift.Max = &v
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("shift summary: %w", err)
+	}
+	rows, err = db.QueryContext(ctx, queries.Get("analysis-busiest-shifts"), p.Start.UTC(), p.End.UTC())
+	if err != nil {
+		return nil, fmt.Errorf("busiest shifts: %w", err)
+	}
+	for rows.Next() {
+		var id string
+		var s Shift
+		var alerts int64
+		if err := rows.Scan(&id, &s.UserID, &s.UserName, &s.EscalationPolicyID, &s.Start, &s.End, &alerts); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("busiest shifts: %w", err)
+		}
+		s.Start, s.End, s.Alerts = s.Start.UTC(), s.End.UTC(), int(alerts)
+		t := add(id, extraName(id))
+		t.BusiestShifts = append(t.BusiestShifts, s)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("busiest shifts: %w", err)
+	}
+	// Alerts per 12 h of level-1 on-call time.
+	rows, err = db.QueryContext(ctx, queries.Get("analysis-team-oncall-l1"), p.Start.UTC(), p.End.UTC())
+	if err != nil {
+		return nil, fmt.Errorf("team on-call time: %w", err)
+	}
+	onCall := map[string]float64{}
+	for rows.Next() {
+		var id string
+		var secs float64
+		if err := rows.Scan(&id, &secs); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("team on-call time: %w", err)
+		}
+		onCall[id] = secs
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("team on-call time: %w", err)
+	}
+	// alert_load: a week's alerts; a month flags when any whole ISO week
+	// overlapping it reaches the threshold.
+	weeks := []Period{p}
+	if p.Kind == "month" {
+		weeks = p.weeksOverlapping()
+	}
+	loaded := map[string]bool{}
+	for _, w := range weeks {
+		if err := alertTotals(ctx, db, w, func(team string, n int) {
+			if team != "" && n >= cfg.AlertLoad {
+				loaded[team] = true
+			}
+		}); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]Team, 0, len(byID))
+	for id, t := range byID {
+		if tt, ok := totals[id]; ok {
+			t.Totals = *tt
+		} else {
+			t.Totals = Totals{}
+		}
+		if secs := onCall[id]; secs > 0 {
+			t.AlertsPer12hOnCall = ratio(float64(t.Alerts), secs/43200)
+		}
+		if loaded[id] {
+			t.Flags = append(t.Flags, "alert_load")
+		}
+		out = append(out, *t)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+func responders(ctx context.Context, db *sql.DB, p Period, cfg Config) ([]Responder, error) {
+	rows, err := db.QueryContext(ctx, queries.Get("analysis-responders"), p.Start.UTC(), p.End.UTC())
+	if err != nil {
+		return nil, fmt.Errorf("responders: %w", err)
+	}
+	out := []Responder{}
+	for rows.Next() {
+		var r Responder
+		var teams string
+		var total, business, off, sleep, incidents int64
+		if err := rows.Scan(&r.ID, &r.Name, &r.TimeZone, &teams, &r.OnCallSeconds, &r.OnCallSecondsLevel1,
+			&total, &business, &off, &sleep, &incidents); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("responders: %w", err)
+		}
+		r.TeamIDs = []string{}
+		if teams != "" {
+			r.TeamIDs = strings.Split(teams, ",")
+		}
+		r.Interruptions = Interruptions{Total: int(total), Business: int(business), Off: int(off), Sleep: int(sleep)}
+		r.Incidents = int(incidents)
+		if r.OnCallSeconds > 0 {
+			r.IncidentsPer12hOnCall = ratio(float64(r.Incidents), r.OnCallSeconds/43200)
+		}
+		r.Risk, r.Reasons = riskNone, []Reason{}
+		out = append(out, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("responders: %w", err)
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	risks, err := burnout(ctx, db, p, cfg)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if a, ok := risks[out[i].ID]; ok {
+			out[i].Risk, out[i].Reasons = a.risk, a.reasons
+		}
+	}
+	return out, nil
+}
+
+func noisyAlerts(ctx context.Context, db *sql.DB, p Period) ([]NoisyAlert, error) {
+	rows, err := db.QueryContext(ctx, queries.Get("analysis-noisy-alerts"), p.Start.UTC(), p.End.UTC())
+	if err != nil {
+		return nil, fmt.Errorf("noisy alerts: %w", err)
+	}
+	defer rows.Close()
+	out := []NoisyAlert{}
+	for rows.Next() {
+		var a NoisyAlert
+		var incidents, alerts, interruptions, afterHours, noise int64
+		var auto, p50 sql.NullFloat64
+		if err := rows.Scan(&a.Signature, &a.ServiceID, &a.SampleTitle, &incidents, &alerts, &interruptions,
+			&afterHours, &auto, &p50, &noise); err != nil {
+			return nil, fmt.Errorf("noisy alerts: %w", err)
+		}
+		a.Incidents, a.Alerts, a.Interruptions = int(incidents), int(alerts), int(interruptions)
+		a.AfterHoursInterruptions, a.NoiseIncidents = int(afterHours), int(noise)
+		a.AutoResolvedShare, a.P50SecondsToResolve = nullFloat(auto), nullFloat(p50)
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("noisy alerts: %w", err)
+	}
+	return out, nil
+}
+
+// InterruptionHeatmap counts the period's interruptions by the notified
+// user's local weekday and hour, per team id of the interrupting incident;
+// key "" is the whole organisation (always present). Teams without
+// interruptions in the period have no entry.
+func InterruptionHeatmap(ctx context.Context, db *sql.DB, p Period, cfg Config) (map[string]*Heatmap, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if _, err := ensureFresh(ctx, db, cfg); err != nil {
+		return nil, err
+	}
+	rows, err := db.QueryContext(ctx, queries.Get("analysis-heatmap"), p.Start.UTC(), p.End.UTC())
+	if err != nil {
+		return nil, fmt.Errorf("heatmap: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]*Heatmap{"": {}}
+	for rows.Next() {
+		var team string
+		var dow, hour, n int64
+		if err := rows.Scan(&team, &dow, &hour, &n); err != nil {
+			return nil, fmt.Errorf("heatmap: %w", err)
+		}
+		if dow < 1 || dow > 7 || hour < 0 || hour > 23 {
+			continue
+		}
+		h, ok := out[team]
+		if !ok {
+			h = &Heatmap{}
+			out[team] = h
+		}
+		h[dow-1][hour] += int(n)
+		out[""][dow-1][hour] += int(n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("heatmap: %w", err)
+	}
+	return out, nil
+}
+
+// WriteJSON writes m as indented JSON to path atomically: a temporary file in
+// the same directory, fsynced, then renamed over path. The file mode is 0600.
+func WriteJSON(path string, m *Metrics) (err error) {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode metrics: %w", err)
+	}
+	b = append(b, '\n')
+	f, err := os.CreateTemp(filepath.Dir(path), ".metrics-*.json")
+	if err != nil {
+		return fmt.Errorf("write metrics: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if err = f.Chmod(0o600); err != nil {
+		return fmt.Errorf("write metrics: %w", err)
+	}
+	if _, err = f.Write(b); err != nil {
+		return fmt.Errorf("write metrics: %w", err)
+	}
+	if err = f.Sync(); err != nil {
+		return fmt.Errorf("write metrics: %w", err)
+	}
+	if err = f.Close(); err != nil {
+		return fmt.Errorf("write metrics: %w", err)
+	}
+	if err = os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("write metrics: %w", err)
+	}
+	return nil
+}
+
+func sortStrings(s []string) { sort.Strings(s) }

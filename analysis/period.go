@@ -1,0 +1,131 @@
+package analysis
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"time"
+)
+
+// ErrBadPeriod is returned for a period label that is not a valid ISO week
+// ("2026-W46") or calendar month ("2026-10").
+var ErrBadPeriod = errors.New("bad period")
+
+var (
+	weekRE  = regexp.MustCompile(`^(\d{4})-W(\d{2})$`)
+	monthRE = regexp.MustCompile(`^(\d{4})-(\d{2})$`)
+)
+
+// ParseWeek returns the ISO week "YYYY-Www": Monday 00:00 to the next Monday
+// 00:00 in loc, as UTC instants.
+func ParseWeek(label string, loc *time.Location) (Period, error) {
+	m := weekRE.FindStringSubmatch(label)
+	if m == nil {
+		return Period{}, fmt.Errorf("%w: %q is not an ISO week like 2026-W46", ErrBadPeriod, label)
+	}
+	year, _ := strconv.Atoi(m[1])
+	week, _ := strconv.Atoi(m[2])
+	if week < 1 || week > isoWeeksIn(year) {
+		return Period{}, fmt.Errorf("%w: %d has no ISO week %d", ErrBadPeriod, year, week)
+	}
+	return weekOf(isoWeekMonday(year, week, loc), loc), nil
+}
+
+// ParseMonth returns the calendar month "YYYY-MM" in loc, as UTC instants.
+func ParseMonth(label string, loc *time.Location) (Period, error) {
+	m := monthRE.FindStringSubmatch(label)
+	if m == nil {
+		return Period{}, fmt.Errorf("%w: %q is not a month like 2026-10", ErrBadPeriod, label)
+	}
+	year, _ := strconv.Atoi(m[1])
+	month, _ := strconv.Atoi(m[2])
+	if month < 1 || month > 12 {
+		return Period{}, fmt.Errorf("%w: %q has no month %d", ErrBadPeriod, label, month)
+	}
+	return monthOf(year, time.Month(month), loc), nil
+}
+
+// LastCompleteWeek is the latest ISO week (in loc) that ended at or before now.
+func LastCompleteWeek(now time.Time, loc *time.Location) Period {
+	l := now.In(loc)
+	d := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, loc)
+	back := (int(d.Weekday()) + 6) % 7 // days since Monday
+	monday := d.AddDate(0, 0, -back)
+	return weekOf(monday.AddDate(0, 0, -7), loc)
+}
+
+// Previous returns the period before p: the week or month before, in the
+// same time zone.
+func (p Period) Previous() Period {
+	loc, err := loadZone(p.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	s := p.Start.In(loc)
+	if p.Kind == "month" {
+		y, m, _ := s.Date()
+		return monthOf(y, m-1, loc)
+	}
+	return weekOf(s.AddDate(0, 0, -7), loc)
+}
+
+// location returns the period's time zone (UTC when unknown).
+func (p Period) location() *time.Location {
+	loc, err := loadZone(p.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// weeksOverlapping lists the whole ISO weeks that overlap p, in p's zone.
+func (p Period) weeksOverlapping() []Period {
+	loc := p.location()
+	s := p.Start.In(loc)
+	d := time.Date(s.Year(), s.Month(), s.Day(), 0, 0, 0, 0, loc)
+	w := weekOf(d.AddDate(0, 0, -((int(d.Weekday())+6)%7)), loc)
+	var out []Period
+	for w.Start.Before(p.End) {
+		out = append(out, w)
+		w = weekOf(w.Start.In(loc).AddDate(0, 0, 7), loc)
+	}
+	return out
+}
+
+// weekOf builds the week period starting at monday (00:00 in loc).
+func weekOf(monday time.Time, loc *time.Location) Period {
+	y, w := monday.ISOWeek()
+	return Period{
+		Kind:     "week",
+		Label:    fmt.Sprintf("%04d-W%02d", y, w),
+		Start:    monday.UTC(),
+		End:      monday.AddDate(0, 0, 7).UTC(),
+		TimeZone: loc.String(),
+	}
+}
+
+// monthOf builds the month period (month may be 0 or 13: time.Date normalises).
+func monthOf(year int, month time.Month, loc *time.Location) Period {
+	s := time.Date(year, month, 1, 0, 0, 0, 0, loc)
+	return Period{
+		Kind:     "month",
+		Label:    fmt.Sprintf("%04d-%02d", s.Year(), int(s.Month())),
+		Start:    s.UTC(),
+		End:      s.AddDate(0, 1, 0).UTC(),
+		TimeZone: loc.String(),
+	}
+}
+
+// isoWeekMonday is 00:00 in loc of the Monday of ISO week w of year.
+func isoWeekMonday(year, w int, loc *time.Location) time.Time {
+	jan4 := time.Date(year, 1, 4, 0, 0, 0, 0, loc) // always in week 1
+	monday := jan4.AddDate(0, 0, -((int(jan4.Weekday()) + 6) % 7))
+	return monday.AddDate(0, 0, 7*(w-1))
+}
+
+// isoWeeksIn is 52 or 53: December 28 is always in the year's last week.
+func isoWeeksIn(year int) int {
+	_, w := time.Date(year, 12, 28, 12, 0, 0, 0, time.UTC).ISOWeek()
+	return w
+}

@@ -1,0 +1,498 @@
+-- Statements of package analysis (metrics of spec/metrics.md).
+--
+-- The refresh statements derive a_* tables from the raw PagerDuty tables once
+-- (analysis-refresh-*); the period statements read them with the period's
+-- bounds as parameters: $1 = start (inclusive), $2 = end (exclusive), both
+-- TIMESTAMP in UTC. All durations are seconds.
+
+-- name: analysis-fingerprint
+-- A cheap digest of the sources the a_* tables depend on: row counts of the
+-- big tables (rows are upserted by id, so a changed row comes with a sync,
+-- whose sync_state row changes), full hashes of the small ones.
+SELECT concat_ws('/',
+    (SELECT count(*) || ':' || coalesce(sum(hash(id, time_zone)), 0) FROM users),
+    (SELECT count(*) FROM incidents),
+    (SELECT count(*) FROM alerts),
+    (SELECT count(*) FROM log_entries),
+    (SELECT count(*) || ':' || coalesce(sum(hash(user_id, escalation_policy_id, escalation_level, start_at, end_at)), 0) FROM oncalls),
+    (SELECT count(*) || ':' || coalesce(sum(hash(id, team_id)), 0) FROM services),
+    (SELECT count(*) || ':' || coalesce(sum(hash(id, team_id)), 0) FROM escalation_policies),
+    (SELECT count(*) || ':' || coalesce(sum(hash(resource, watermark, updated_at)), 0) FROM sync_state),
+    (SELECT count(*) || ':' || coalesce(sum(hash(zone, valid_from, offset_seconds)), 0) FROM tz_offsets)
+);
+
+-- name: analysis-state-get
+SELECT value FROM analysis_state WHERE key = $1;
+
+-- name: analysis-state-set
+INSERT INTO analysis_state (key, value) VALUES ($1, $2)
+ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+
+-- name: analysis-user-zones
+SELECT DISTINCT coalesce(time_zone, '') FROM users ORDER BY 1;
+
+-- name: analysis-unknown-zone-users
+-- Users whose time zone is empty or not in tz_offsets: their hours are taken in UTC.
+SELECT id, coalesce(time_zone, '') FROM users
+WHERE time_zone IS NULL OR time_zone NOT IN (SELECT DISTINCT zone FROM tz_offsets)
+ORDER BY id;
+
+-- name: analysis-tz-delete
+-- $1 as in analysis-tz-insert. Deletes the rows that are not rewritten: DuckDB
+-- 1.1 refuses to re-insert a key deleted in the same transaction, so rows that
+-- stay are updated in place by analysis-tz-insert instead.
+DELETE FROM tz_offsets
+WHERE (zone, valid_from) NOT IN (
+    SELECT (split_part(r, ',', 1),
+            TIMESTAMP '1970-01-01 00:00:00' + to_seconds(CAST(split_part(r, ',', 2) AS BIGINT)))
+    FROM (SELECT unnest(string_split($1, ';')) AS r)
+    WHERE r <> ''
+);
+
+-- name: analysis-tz-insert
+-- $1: rows "zone,from_unix_seconds,until_unix_seconds,offset_seconds" joined by ';'.
+INSERT INTO tz_offsets (zone, valid_from, valid_until, offset_seconds)
+SELECT split_part(r, ',', 1),
+       TIMESTAMP '1970-01-01 00:00:00' + to_seconds(CAST(split_part(r, ',', 2) AS BIGINT)),
+       TIMESTAMP '1970-01-01 00:00:00' + to_seconds(CAST(split_part(r, ',', 3) AS BIGINT)),
+       CAST(split_part(r, ',', 4) AS INTEGER)
+FROM (SELECT unnest(string_split($1, ';')) AS r)
+WHERE r <> ''
+ON CONFLICT (zone, valid_from) DO UPDATE
+SET valid_until = excluded.valid_until, offset_seconds = excluded.offset_seconds;
+
+-- name: analysis-hours-delete
+DELETE FROM analysis_hours;
+
+-- name: analysis-hours-insert
+INSERT INTO analysis_hours (team_id, business_start, business_end, sleep_start, sleep_end)
+VALUES ($1, $2, $3, $4, $5);
+
+-- name: analysis-params-delete
+DELETE FROM analysis_params;
+
+-- name: analysis-params-insert
+-- $1 transient seconds, $2 repeat window seconds, $3 repeat count.
+INSERT INTO analysis_params (transient_seconds, repeat_window_seconds, repeat_count) VALUES ($1, $2, $3);
+
+-- name: analysis-refresh-users
+-- Every user with the zone its hour classes are taken in (UTC when unknown).
+CREATE OR REPLACE TABLE a_users AS
+SELECT u.id AS user_id,
+       u.name,
+       coalesce(u.time_zone, '') AS time_zone,
+       CASE WHEN z.zone IS NULL THEN 'UTC' ELSE z.zone END AS zone,
+       z.zone IS NOT NULL AS zone_known
+FROM users u
+LEFT JOIN (SELECT DISTINCT zone FROM tz_offsets) z ON z.zone = u.time_zone;
+
+-- name: analysis-refresh-incidents
+-- Incident facts: team, acknowledgement, resolution, signature and noise.
+CREATE OR REPLACE TABLE a_incidents AS
+WITH norm_titles AS (
+    -- the normalised title of each distinct title (spec: Signature); the
+    -- replacements run in this order on the lower-cased title
+    SELECT title, left(trim(
+               regexp_replace(
+                 regexp_replace(
+                   regexp_replace(
+                     regexp_replace(
+                       regexp_replace(lower(title),
+                         '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', '#', 'g'),
+                       '[0-9a-f]{8,}', '#', 'g'),
+                     '[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}', '#', 'g'),
+                   '[0-9]+', '#', 'g'),
+                 '\s+', ' ', 'g')), 200) AS norm
+    FROM (SELECT DISTINCT title FROM incidents)
+), ack AS (
+    SELECT incident_id, min(created_at) AS at
+    FROM log_entries WHERE type = 'acknowledge' AND incident_id IS NOT NULL
+    GROUP BY incident_id
+), res AS (
+    SELECT incident_id, min(created_at) AS at, arg_min(coalesce(agent_type, ''), created_at) AS agent_type
+    FROM log_entries WHERE type = 'resolve' AND incident_id IS NOT NULL
+    GROUP BY incident_id
+), base AS MATERIALIZED (
+    SELECT i.id,
+           i.title,
+           coalesce(i.service_id, '') AS service_id,
+           i.escalation_policy_id,
+           coalesce(i.team_id, s.team_id, 'unassigned') AS team_id,
+           i.created_at,
+           ack.at AS acknowledged_at,
+           coalesce(res.at, i.resolved_at) AS resolved_at,
+           coalesce(res.agent_type <> 'user_reference', false) AS auto_resolved,
+           coalesce(i.service_id, '') || '|' || nt.norm AS signature,
+           i.created_at - to_seconds(p.repeat_window_seconds) AS window_start,
+           p.transient_seconds,
+           p.repeat_count
+    FROM incidents i
+    CROSS JOIN analysis_params p
+    LEFT JOIN services s ON s.id = i.service_id
+    LEFT JOIN norm_titles nt ON nt.title = i.title
+    LEFT JOIN ack ON ack.incident_id = i.id
+    LEFT JOIN res ON res.incident_id = i.id
+), grp AS (
+    -- per signature and instant: how many incidents, and how many up to it
+    SELECT signature, created_at, count(*) AS n,
+           sum(count(*)) OVER (PARTITION BY signature ORDER BY created_at) AS cum
+    FROM base GROUP BY signature, created_at
+), rep AS (
+    -- earlier = created before t; in window = created at or after t - window
+    SELECT b.id, (cur.cum - cur.n) - coalesce(w.cum, 0) AS earlier_in_window
+    FROM base b
+    JOIN grp cur ON cur.signature = b.signature AND cur.created_at = b.created_at
+    ASOF LEFT JOIN grp w ON w.signature = b.signature AND b.window_start > w.created_at
+)
+SELECT b.id, b.title, b.service_id, b.escalation_policy_id, b.team_id, b.created_at,
+       b.acknowledged_at, b.resolved_at, b.auto_resolved, b.signature,
+       date_diff('microsecond', b.created_at, b.acknowledged_at) / 1e6 AS seconds_to_ack,
+       date_diff('microsecond', b.created_at, b.resolved_at) / 1e6 AS seconds_to_resolve,
+       (b.auto_resolved AND b.acknowledged_at IS NULL)
+         OR coalesce(date_diff('microsecond', b.created_at, b.resolved_at) / 1e6 <= b.transient_seconds, false) AS transient,
+       rep.earlier_in_window >= b.repeat_count AS repeat,
+       ((b.auto_resolved AND b.acknowledged_at IS NULL)
+         OR coalesce(date_diff('microsecond', b.created_at, b.resolved_at) / 1e6 <= b.transient_seconds, false)
+         OR rep.earlier_in_window >= b.repeat_count) AS noise
+FROM base b JOIN rep ON rep.id = b.id;
+
+-- name: analysis-refresh-alerts
+-- Alerts with the team and escalation policy of their incident.
+CREATE OR REPLACE TABLE a_alerts AS
+SELECT a.id, a.incident_id, a.created_at,
+       coalesce(i.team_id, 'unassigned') AS team_id,
+       i.escalation_policy_id
+FROM alerts a LEFT JOIN a_incidents i ON i.id = a.incident_id;
+
+-- name: analysis-refresh-notify
+-- Phone/SMS/push notifications per user and instant (notifications at the
+-- same instant are one; the earliest log entry names the incident), with
+-- islands: a notification more than 60 s after the previous one of the
+-- same user starts an island (and always an interruption).
+CREATE OR REPLACE TABLE a_notify AS
+WITH n AS (
+    SELECT user_id, created_at AS at, arg_min(incident_id, id) AS incident_id
+    FROM log_entries
+    WHERE type = 'notify' AND notification_type IN ('phone', 'sms', 'push') AND user_id IS NOT NULL
+    GROUP BY user_id, created_at
+), s AS (
+    SELECT user_id, at, incident_id,
+           coalesce(at > lag(at) OVER (PARTITION BY user_id ORDER BY at) + INTERVAL 60 SECOND, true) AS island_start
+    FROM n
+), k AS (
+    SELECT *, CAST(sum(CASE WHEN island_start THEN 1 ELSE 0 END) OVER (PARTITION BY user_id ORDER BY at ROWS UNBOUNDED PRECEDING) AS BIGINT) AS island
+    FROM s
+)
+SELECT *, max(at) OVER (PARTITION BY user_id, island) AS island_last FROM k;
+
+-- name: analysis-refresh-interruptions
+-- Interruptions: one more than 60 s after the first notification of the
+-- current interruption starts a new one (anchored window). Island starts are
+-- anchors; inside an island the anchors are chained by a recursive CTE: the
+-- next anchor is the first notification more than 60 s after the current one.
+CREATE OR REPLACE TABLE a_interruptions AS
+WITH RECURSIVE nx AS (
+    -- next anchor candidate of each notification whose island goes on for
+    -- more than 60 s after it
+    SELECT a.user_id, a.at, b.at AS next_at
+    FROM (SELECT user_id, at FROM a_notify WHERE island_last > at + INTERVAL 60 SECOND) a
+    ASOF JOIN (SELECT user_id, at FROM a_notify WHERE NOT island_start) b
+      ON a.user_id = b.user_id AND a.at + INTERVAL 60 SECOND < b.at
+), chain(user_id, at) AS (
+    SELECT user_id, at FROM a_notify WHERE island_start
+    UNION ALL
+    SELECT nx.user_id, nx.next_at FROM chain c JOIN nx ON nx.user_id = c.user_id AND nx.at = c.at
+), loc AS (
+    SELECT c.user_id, c.at, s.incident_id,
+           coalesce(i.team_id, 'unassigned') AS team_id,
+           coalesce(i.noise, false) AS noise,
+           coalesce(u.zone, 'UTC') AS zone
+    FROM chain c
+    JOIN a_notify s ON s.user_id = c.user_id AND s.at = c.at
+    LEFT JOIN a_incidents i ON i.id = s.incident_id
+    LEFT JOIN a_users u ON u.user_id = c.user_id
+), lt AS (
+    SELECT l.*, l.at + to_seconds(z.offset_seconds) AS local_at
+    FROM loc l ASOF JOIN tz_offsets z ON z.zone = l.zone AND l.at >= z.valid_from
+), cls AS (
+    SELECT lt.*,
+           isodow(local_at) AS local_isodow,
+           hour(local_at) AS local_hour,
+           date_diff('second', date_trunc('day', local_at), local_at) AS sod,
+           coalesce(th.business_start, dh.business_start) AS bs,
+           coalesce(th.business_end, dh.business_end) AS be,
+           coalesce(th.sleep_start, dh.sleep_start) AS ss,
+           coalesce(th.sleep_end, dh.sleep_end) AS se
+    FROM lt
+    CROSS JOIN (SELECT * FROM analysis_hours WHERE team_id = '') dh
+    LEFT JOIN analysis_hours th ON th.team_id = lt.team_id AND th.team_id <> ''
+)
+SELECT user_id, at, incident_id, team_id, noise, zone, local_at, local_isodow, local_hour,
+       CASE
+         WHEN (ss > se AND (sod >= ss OR sod < se)) OR (ss < se AND sod >= ss AND sod < se) THEN 'sleep'
+         WHEN local_isodow <= 5 AND sod >= bs AND sod < be THEN 'business'
+         ELSE 'off'
+       END AS hour_class
+FROM cls;
+
+-- name: analysis-refresh-incident-counts
+-- Per incident: all its alerts and interruptions (any instant).
+CREATE OR REPLACE TABLE a_incident_counts AS
+WITH al AS (
+    SELECT incident_id, count(*) AS alerts FROM a_alerts GROUP BY incident_id
+), it AS (
+    SELECT incident_id, count(*) AS interruptions,
+           count(*) FILTER (WHERE hour_class <> 'business') AS after_hours
+    FROM a_interruptions GROUP BY incident_id
+)
+SELECT coalesce(al.incident_id, it.incident_id) AS incident_id,
+       coalesce(al.alerts, 0) AS alerts,
+       coalesce(it.interruptions, 0) AS interruptions,
+       coalesce(it.after_hours, 0) AS after_hours
+FROM al FULL OUTER JOIN it ON it.incident_id = al.incident_id
+WHERE coalesce(al.incident_id, it.incident_id) IS NOT NULL;
+
+-- name: analysis-refresh-segments
+-- On-call segments; an open segment (no end) runs to the last sync watermark.
+CREATE OR REPLACE TABLE a_segments AS
+WITH asof_t AS (
+    SELECT coalesce((SELECT max(watermark) FROM sync_state),
+                    (SELECT max(coalesce(end_at, start_at)) FROM oncalls)) AS t
+)
+SELECT o.user_id, o.escalation_policy_id, o.escalation_level, o.start_at,
+       greatest(o.start_at, coalesce(o.end_at, asof_t.t, o.start_at)) AS end_at,
+       coalesce(ep.team_id, 'unassigned') AS team_id
+FROM oncalls o
+CROSS JOIN asof_t
+LEFT JOIN escalation_policies ep ON ep.id = o.escalation_policy_id;
+
+-- name: analysis-refresh-shifts
+-- Level-1 shifts (maximal runs of same user, policy and level that overlap or
+-- touch) with the alerts created inside [start, end) on incidents of the policy.
+CREATE OR REPLACE TABLE a_shifts AS
+WITH o AS (
+    SELECT *, max(end_at) OVER (PARTITION BY user_id, escalation_policy_id, escalation_level
+                                ORDER BY start_at, end_at ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+    FROM a_segments WHERE escalation_level = 1
+), k AS (
+    SELECT *, sum(CASE WHEN prev_end IS NULL OR start_at > prev_end THEN 1 ELSE 0 END)
+               OVER (PARTITION BY user_id, escalation_policy_id, escalation_level
+                     ORDER BY start_at, end_at ROWS UNBOUNDED PRECEDING) AS grp
+    FROM o
+), sh AS (
+    SELECT user_id, escalation_policy_id, escalation_level, any_value(team_id) AS team_id,
+           min(start_at) AS start_at, max(end_at) AS end_at
+    FROM k GROUP BY user_id, escalation_policy_id, escalation_level, grp
+), ca AS (
+    SELECT escalation_policy_id, created_at,
+           sum(count(*)) OVER (PARTITION BY escalation_policy_id ORDER BY created_at) AS cum
+    FROM a_alerts WHERE escalation_policy_id IS NOT NULL
+    GROUP BY escalation_policy_id, created_at
+), e AS (
+    SELECT sh.*, coalesce(ce.cum, 0) AS cum_end
+    FROM sh ASOF LEFT JOIN ca ce ON ce.escalation_policy_id = sh.escalation_policy_id AND sh.end_at > ce.created_at
+)
+SELECT e.user_id, e.escalation_policy_id, e.escalation_level, e.team_id, e.start_at, e.end_at,
+       CAST(e.cum_end - coalesce(cb.cum, 0) AS BIGINT) AS alerts
+FROM e ASOF LEFT JOIN ca cb ON cb.escalation_policy_id = e.escalation_policy_id AND e.start_at > cb.created_at;
+
+-- name: analysis-refresh-user-oncall
+-- Each user's on-call stretches: the union of all its segments, any policy or
+-- level; segments that overlap or touch join.
+CREATE OR REPLACE TABLE a_user_oncall AS
+WITH o AS (
+    SELECT user_id, start_at, end_at,
+           max(end_at) OVER (PARTITION BY user_id ORDER BY start_at, end_at
+                             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+    FROM a_segments
+), k AS (
+    SELECT *, sum(CASE WHEN prev_end IS NULL OR start_at > prev_end THEN 1 ELSE 0 END)
+               OVER (PARTITION BY user_id ORDER BY start_at, end_at ROWS UNBOUNDED PRECEDING) AS grp
+    FROM o
+)
+SELECT user_id, min(start_at) AS start_at, max(end_at) AS end_at FROM k GROUP BY user_id, grp;
+
+-- name: analysis-refresh-user-oncall-l1
+-- Each user's level-1 on-call time as a union of intervals.
+CREATE OR REPLACE TABLE a_user_oncall_l1 AS
+WITH o AS (
+    SELECT user_id, start_at, end_at,
+           max(end_at) OVER (PARTITION BY user_id ORDER BY start_at, end_at
+                             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+    FROM a_segments WHERE escalation_level = 1
+), k AS (
+    SELECT *, sum(CASE WHEN prev_end IS NULL OR start_at > prev_end THEN 1 ELSE 0 END)
+               OVER (PARTITION BY user_id ORDER BY start_at, end_at ROWS UNBOUNDED PRECEDING) AS grp
+    FROM o
+)
+SELECT user_id, min(start_at) AS start_at, max(end_at) AS end_at FROM k GROUP BY user_id, grp;
+
+-- name: analysis-refresh-team-oncall-l1
+-- Per team: the time covered by at least one level-1 segment on any of the
+-- team's escalation policies (union over users and policies).
+CREATE OR REPLACE TABLE a_team_oncall_l1 AS
+WITH o AS (
+    SELECT team_id, start_at, end_at,
+           max(end_at) OVER (PARTITION BY team_id ORDER BY start_at, end_at
+                             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+    FROM a_segments WHERE escalation_level = 1
+), k AS (
+    SELECT *, sum(CASE WHEN prev_end IS NULL OR start_at > prev_end THEN 1 ELSE 0 END)
+               OVER (PARTITION BY team_id ORDER BY start_at, end_at ROWS UNBOUNDED PRECEDING) AS grp
+    FROM o
+)
+SELECT team_id, min(start_at) AS start_at, max(end_at) AS end_at FROM k GROUP BY team_id, grp;
+
+-- name: analysis-incident-totals
+-- Per team (team NULL = org): the period's incidents.
+SELECT CASE WHEN grouping(team_id) = 1 THEN NULL ELSE team_id END AS team,
+       count(*) AS incidents,
+       count(seconds_to_ack), avg(seconds_to_ack),
+       quantile_cont(seconds_to_ack, 0.5), quantile_cont(seconds_to_ack, 0.9),
+       count(seconds_to_resolve), avg(seconds_to_resolve),
+       quantile_cont(seconds_to_resolve, 0.5), quantile_cont(seconds_to_resolve, 0.9),
+       count(*) FILTER (WHERE auto_resolved),
+       count(*) FILTER (WHERE resolved_at IS NULL OR resolved_at >= $2),
+       count(*) FILTER (WHERE noise)
+FROM a_incidents
+WHERE created_at >= $1 AND created_at < $2
+GROUP BY GROUPING SETS ((team_id), ());
+
+-- name: analysis-alert-totals
+-- Per team (team NULL = org): alerts created in the period.
+SELECT CASE WHEN grouping(team_id) = 1 THEN NULL ELSE team_id END AS team, count(*)
+FROM a_alerts
+WHERE created_at >= $1 AND created_at < $2
+GROUP BY GROUPING SETS ((team_id), ());
+
+-- name: analysis-interruption-totals
+-- Per team (team NULL = org): interruptions in the period by hour class, and
+-- those on noise incidents.
+SELECT CASE WHEN grouping(team_id) = 1 THEN NULL ELSE team_id END AS team,
+       count(*),
+       count(*) FILTER (WHERE hour_class = 'business'),
+       count(*) FILTER (WHERE hour_class = 'off'),
+       count(*) FILTER (WHERE hour_class = 'sleep'),
+       count(*) FILTER (WHERE noise)
+FROM a_interruptions
+WHERE at >= $1 AND at < $2
+GROUP BY GROUPING SETS ((team_id), ());
+
+-- name: analysis-teams
+SELECT id, name FROM teams ORDER BY id;
+
+-- name: analysis-shift-summary
+-- Per team: level-1 shifts starting in the period and their alerts.
+SELECT team_id, count(*), avg(alerts), quantile_cont(alerts, 0.5), max(alerts)
+FROM a_shifts
+WHERE start_at >= $1 AND start_at < $2
+GROUP BY team_id;
+
+-- name: analysis-busiest-shifts
+-- Per team: the five level-1 shifts starting in the period with the most alerts.
+SELECT s.team_id, s.user_id, coalesce(u.name, s.user_id), s.escalation_policy_id,
+       s.start_at, s.end_at, s.alerts
+FROM a_shifts s LEFT JOIN users u ON u.id = s.user_id
+WHERE s.start_at >= $1 AND s.start_at < $2
+QUALIFY row_number() OVER (PARTITION BY s.team_id
+                           ORDER BY s.alerts DESC, s.start_at, s.user_id, s.escalation_policy_id) <= 5
+ORDER BY s.team_id, s.alerts DESC, s.start_at, s.user_id, s.escalation_policy_id;
+
+-- name: analysis-team-oncall-l1
+-- Per team: level-1 on-call time in seconds, clipped to the period.
+SELECT team_id,
+       sum(date_diff('microsecond', greatest(start_at, $1), least(end_at, $2)) / 1e6)
+FROM a_team_oncall_l1
+WHERE start_at < $2 AND end_at > $1
+GROUP BY team_id;
+
+-- name: analysis-responders
+-- Every user with on-call time or an interruption in the period.
+WITH oc AS (
+    SELECT user_id, sum(date_diff('microsecond', greatest(start_at, $1), least(end_at, $2)) / 1e6) AS s
+    FROM a_user_oncall WHERE start_at < $2 AND end_at > $1 GROUP BY user_id
+), oc1 AS (
+    SELECT user_id, sum(date_diff('microsecond', greatest(start_at, $1), least(end_at, $2)) / 1e6) AS s
+    FROM a_user_oncall_l1 WHERE start_at < $2 AND end_at > $1 GROUP BY user_id
+), it AS (
+    SELECT user_id, count(*) AS total,
+           count(*) FILTER (WHERE hour_class = 'business') AS business,
+           count(*) FILTER (WHERE hour_class = 'off') AS off,
+           count(*) FILTER (WHERE hour_class = 'sleep') AS sleep,
+           count(DISTINCT incident_id) AS incidents
+    FROM a_interruptions WHERE at >= $1 AND at < $2 GROUP BY user_id
+), ids AS (
+    SELECT user_id FROM oc WHERE s > 0
+    UNION
+    SELECT user_id FROM it
+)
+SELECT ids.user_id,
+       coalesce(u.name, ids.user_id),
+       coalesce(u.zone, 'UTC'),
+       coalesce((SELECT string_agg(team_id, ',' ORDER BY team_id) FROM team_members m WHERE m.user_id = ids.user_id), ''),
+       coalesce(oc.s, 0), coalesce(oc1.s, 0),
+       coalesce(it.total, 0), coalesce(it.business, 0), coalesce(it.off, 0), coalesce(it.sleep, 0),
+       coalesce(it.incidents, 0)
+FROM ids
+LEFT JOIN a_users u ON u.user_id = ids.user_id
+LEFT JOIN oc ON oc.user_id = ids.user_id
+LEFT JOIN oc1 ON oc1.user_id = ids.user_id
+LEFT JOIN it ON it.user_id = ids.user_id
+ORDER BY ids.user_id;
+
+-- name: analysis-burnout-week
+-- Burnout rule values per user for one ISO week [$1, $2); $3 = $2 - 28 days.
+WITH it AS (
+    SELECT user_id, count(*) AS total,
+           count(*) FILTER (WHERE hour_class = 'sleep') AS sleep,
+           count(*) FILTER (WHERE hour_class <> 'business') AS after_hours,
+           count(DISTINCT incident_id) AS incidents
+    FROM a_interruptions WHERE at >= $1 AND at < $2 GROUP BY user_id
+), oc AS (
+    SELECT user_id, sum(date_diff('microsecond', greatest(start_at, $1), least(end_at, $2)) / 1e6) AS s
+    FROM a_user_oncall WHERE start_at < $2 AND end_at > $1 GROUP BY user_id
+), oc28 AS (
+    SELECT user_id, sum(date_diff('microsecond', greatest(start_at, $3), least(end_at, $2)) / 1e6) AS s
+    FROM a_user_oncall WHERE start_at < $2 AND end_at > $3 GROUP BY user_id
+), st AS (
+    SELECT user_id, max(date_diff('microsecond', start_at, end_at) / 1e6) AS s
+    FROM a_user_oncall WHERE start_at < $2 AND end_at > $1 GROUP BY user_id
+), ids AS (
+    SELECT user_id FROM it UNION SELECT user_id FROM oc28 UNION SELECT user_id FROM st
+)
+SELECT ids.user_id,
+       coalesce(it.sleep, 0), coalesce(it.after_hours, 0), coalesce(it.total, 0), coalesce(it.incidents, 0),
+       coalesce(oc.s, 0), coalesce(oc28.s, 0), coalesce(st.s, 0)
+FROM ids
+LEFT JOIN it ON it.user_id = ids.user_id
+LEFT JOIN oc ON oc.user_id = ids.user_id
+LEFT JOIN oc28 ON oc28.user_id = ids.user_id
+LEFT JOIN st ON st.user_id = ids.user_id
+ORDER BY ids.user_id;
+
+-- name: analysis-noisy-alerts
+-- One row per signature of the period's incidents, noisiest first, at most 50.
+-- alerts and interruptions are all those of the period's incidents.
+SELECT pi.signature,
+       any_value(pi.service_id),
+       first(pi.title ORDER BY pi.created_at, pi.id),
+       count(*) AS incidents,
+       CAST(coalesce(sum(c.alerts), 0) AS BIGINT),
+       CAST(coalesce(sum(c.interruptions), 0) AS BIGINT) AS interruptions,
+       CAST(coalesce(sum(c.after_hours), 0) AS BIGINT),
+       avg(CASE WHEN pi.auto_resolved THEN 1.0 ELSE 0.0 END),
+       quantile_cont(pi.seconds_to_resolve, 0.5),
+       count(*) FILTER (WHERE pi.noise)
+FROM a_incidents pi
+LEFT JOIN a_incident_counts c ON c.incident_id = pi.id
+WHERE pi.created_at >= $1 AND pi.created_at < $2
+GROUP BY pi.signature
+ORDER BY interruptions DESC, incidents DESC, pi.signature
+LIMIT 50;
+
+-- name: analysis-heatmap
+-- Interruptions in the period by team, local ISO weekday (1 = Monday) and local hour.
+SELECT team_id, local_isodow, local_hour, count(*)
+FROM a_interruptions
+WHERE at >= $1 AND at < $2
+GROUP BY team_id, local_isodow, local_hour;

@@ -1,0 +1,269 @@
+package reports
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+	_ "time/tzdata" // period ranges are shown in the report time zone
+
+	"github.com/oncall-health/oncall-health/analysis"
+)
+
+// Sentinel errors callers may test with errors.Is.
+var (
+	// ErrNoMetrics is returned when Input.Current is nil.
+	ErrNoMetrics = errors.New("reports: no metrics for the reported period")
+	// ErrPeriodKind is returned when Current.Period.Kind is neither "week"
+	// nor "month".
+	ErrPeriodKind = errors.New(`reports: period kind must be "week" or "month"`)
+)
+
+// Options are presentation switches.
+type Options struct {
+	// HideNames replaces responder names by counts in the leadership report,
+	// the index and summary.md (team reports keep names: they go to the team).
+	HideNames bool
+	// GeneratedAt is shown in every footer (shown in UTC); zero omits it.
+	GeneratedAt time.Time
+	// Version of oncall-health, shown in footers.
+	Version string
+	// MetricsFile is the name of the metrics.json written next to the
+	// reports, linked from index.html; "" for no link.
+	MetricsFile string
+}
+
+// Service describes a PagerDuty service for display: its name and the team
+// that owns it. Both may be empty.
+type Service struct {
+	Name   string
+	TeamID string
+}
+
+// Input is everything one run of Write renders.
+type Input struct {
+	// Current is the reported period.
+	Current *analysis.Metrics
+	// History holds earlier periods of the same kind, oldest first (up to 8
+	// weeks or 6 months are used); may be empty.
+	History []*analysis.Metrics
+	// Heatmaps counts Current's interruptions by local weekday × hour, keyed
+	// by team id; key "" is the whole organisation. May be nil.
+	Heatmaps map[string]*analysis.Heatmap
+	// Services maps service id to its name and owning team. It names
+	// services in the noisy-alert audit and attributes noisy alerts to team
+	// reports. May be nil: then services show by id and team reports show
+	// the organisation's noisiest alerts, saying so.
+	Services map[string]Service
+	Options  Options
+}
+
+// Limits of the history used for comparisons.
+const (
+	maxWeeks  = 8
+	maxMonths = 6
+)
+
+// File names of the fixed reports.
+const (
+	IndexFile      = "index.html"
+	LeadershipFile = "leadership.html"
+	NoisyFile      = "noisy-alerts.html"
+	SummaryFile    = "summary.md"
+)
+
+// TeamFile returns the file name of a team's weekly report:
+// "team-<id>.html", with any character other than ASCII letters, digits,
+// '-' and '_' in the id replaced by '_'.
+func TeamFile(teamID string) string {
+	var b strings.Builder
+	for _, r := range teamID {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	if b.Len() == 0 {
+		b.WriteByte('_')
+	}
+	return "team-" + b.String() + ".html"
+}
+
+// Write writes the reports for in.Current.Period.Kind into dir (created if
+// missing) and returns the names of the files written, in writing order.
+// For "week": one team report per team, noisy-alerts.html, index.html and
+// summary.md; for "month": leadership.html, noisy-alerts.html, index.html
+// and summary.md. Each file is written to a temporary file in dir and renamed
+// into place, with mode 0600.
+func Write(dir string, in Input) ([]string, error) {
+	files, err := Render(in)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("create report dir: %w", err)
+	}
+	names := make([]string, 0, len(files))
+	for _, f := range files {
+		if err := writeFileAtomic(filepath.Join(dir, f.Name), f.Data); err != nil {
+			return names, fmt.Errorf("write %s: %w", f.Name, err)
+		}
+		names = append(names, f.Name)
+	}
+	return names, nil
+}
+
+// File is one rendered report.
+type File struct {
+	Name string
+	Data []byte
+}
+
+// Render renders the reports Write would write, without touching the disk.
+func Render(in Input) ([]File, error) {
+	if in.Current == nil {
+		return nil, ErrNoMetrics
+	}
+	kind := in.Current.Period.Kind
+	if kind != "week" && kind != "month" {
+		return nil, fmt.Errorf("%w: got %q", ErrPeriodKind, kind)
+	}
+	r := newRun(in)
+	var files []File
+	var links []reportLink
+	add := func(name string, data []byte, l reportLink) {
+		files = append(files, File{Name: name, Data: data})
+		if l.Title != "" {
+			l.Href = name
+			links = append(links, l)
+		}
+	}
+	if kind == "week" {
+		used := map[string]bool{}
+		for i := range r.cur.Teams {
+			t := &r.cur.Teams[i]
+			name := uniqueName(TeamFile(t.ID), used)
+			data, err := r.renderTeam(t, name)
+			if err != nil {
+				return nil, fmt.Errorf("render team %s: %w", t.ID, err)
+			}
+			add(name, data, reportLink{Title: "Team " + teamLabel(t), Text: teamLinkText(t, r), Group: "Team reports"})
+		}
+	} else {
+		data, err := r.renderLeadership()
+		if err != nil {
+			return nil, fmt.Errorf("render leadership: %w", err)
+		}
+		add(LeadershipFile, data, reportLink{Title: "Leadership summary", Text: "KPIs, trends and teams ranked by risk", Group: "Organisation reports"})
+	}
+	data, err := r.renderNoisy()
+	if err != nil {
+		return nil, fmt.Errorf("render noisy alerts: %w", err)
+	}
+	add(NoisyFile, data, reportLink{Title: "Noisy-alert audit", Text: fmt.Sprintf("%s ranked with a suggested action each", plural(len(r.cur.NoisyAlerts), "alert signature", "alert signatures")), Group: "Organisation reports"})
+	summary := r.renderSummary(links)
+	indexLinks := append(append([]reportLink(nil), links...), reportLink{Group: "Organisation reports", Title: "Digest for chat or e-mail", Text: "summary.md: the week's figures in a few lines of Markdown", Href: SummaryFile})
+	if kind == "month" {
+		indexLinks[len(indexLinks)-1].Text = "summary.md: the month's figures in a few lines of Markdown"
+	}
+	data, err = r.renderIndex(indexLinks)
+	if err != nil {
+		return nil, fmt.Errorf("render index: %w", err)
+	}
+	add(IndexFile, data, reportLink{})
+	add(SummaryFile, summary, reportLink{})
+	return files, nil
+}
+
+func uniqueName(name string, used map[string]bool) string {
+	base := strings.TrimSuffix(name, ".html")
+	for i := 2; used[name]; i++ {
+		name = fmt.Sprintf("%s-%d.html", base, i)
+	}
+	used[name] = true
+	return name
+}
+
+// writeFileAtomic writes data to a temporary file in path's directory, with
+// mode 0600, and renames it to path.
+func writeFileAtomic(path string, data []byte) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			_ = os.Remove(tmp)
+		}
+	}()
+	if err = f.Chmod(0o600); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if _, err = f.Write(data); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// run holds what every page of one Write needs.
+type run struct {
+	in      Input
+	cur     *analysis.Metrics
+	hist    []*analysis.Metrics // newest last, capped to maxWeeks/maxMonths
+	opts    Options
+	buf     bytes.Buffer
+	chartID int
+}
+
+func newRun(in Input) *run {
+	limit := maxWeeks
+	if in.Current.Period.Kind == "month" {
+		limit = maxMonths
+	}
+	var hist []*analysis.Metrics
+	for _, h := range in.History {
+		if h != nil && h.Period.Kind == in.Current.Period.Kind && h.Period.Start.Before(in.Current.Period.Start) {
+			hist = append(hist, h)
+		}
+	}
+	if len(hist) > limit {
+		hist = hist[len(hist)-limit:]
+	}
+	return &run{in: in, cur: in.Current, hist: hist, opts: in.Options}
+}
+
+// nextID returns a fresh element id for a chart.
+func (r *run) nextID(prefix string) string {
+	r.chartID++
+	return fmt.Sprintf("%s-%d", prefix, r.chartID)
+}
+
+// prev returns the period just before Current, or nil.
+func (r *run) prev() *analysis.Metrics {
+	if len(r.hist) == 0 {
+		return nil
+	}
+	return r.hist[len(r.hist)-1]
+}
+
+func teamLabel(t *analysis.Team) string {
+	if t.Name != "" {
+		return t.Name
+	}
+	return t.ID
+}
