@@ -19,6 +19,10 @@ import (
 // demoToken is the fake API's token in the demo; it is no real secret.
 const demoToken = "demo-token"
 
+// demoDays is the demo's history: the last complete month and the 6 before
+// it, whatever today's date.
+const demoDays = 245
+
 // serveFake starts the fake PagerDuty API for org on addr and returns its
 // base URL and a function that stops it.
 func serveFake(addr string, srv *pagerdutytest.Server) (string, func(), error) {
@@ -49,10 +53,11 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := os.MkdirAll(*out, 0o700); err != nil {
 		return fmt.Errorf("create output directory: %w", err)
 	}
-	// History ends at today's midnight UTC, so that the last complete week
-	// and month are in it.
+	// History ends at today's midnight UTC and reaches back 8 months, so
+	// that the last complete week and month and the trends they are
+	// compared with (8 weeks, 6 months) are all in it.
 	end := time.Now().UTC().Truncate(24 * time.Hour)
-	org, err := pagerdutytest.Generate(pagerdutytest.Config{Size: pagerdutytest.Small, Seed: *seed, End: end})
+	org, err := pagerdutytest.Generate(pagerdutytest.Config{Size: pagerdutytest.Small, Seed: *seed, End: end, Days: demoDays})
 	if err != nil {
 		return fmt.Errorf("generate organisation: %w", err)
 	}

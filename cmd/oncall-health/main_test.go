@@ -39,7 +39,7 @@ func TestUsageErrors(t *testing.T) {
 		{"sync unknown flag", nil, []string{"sync", "--frob"}, 2, "flag provided but not defined"},
 		{"report without out", nil, []string{"report", "--db", "x.duckdb"}, 2, "--db and --out are required"},
 		{"report week and month", nil, []string{"report", "--db", "x", "--out", dir, "--week", "2026-W01", "--month", "2026-01"}, 2, "not both"},
-		{"report bad week", nil, []string{"report", "--db", "x", "--out", dir, "--week", "2026-W60"}, 2, "2026-W60"},
+		{"report bad week", nil, []string{"report", "--db", "x", "--out", dir, "--week", "2026-W60"}, 2, "no ISO week 60"},
 		{"report bad month", nil, []string{"report", "--db", "x", "--out", dir, "--month", "2026-13"}, 2, "2026-13"},
 		{"report missing db", nil, []string{"report", "--db", filepath.Join(dir, "none.duckdb"), "--out", dir, "--week", "2026-W01"}, 1, "run 'oncall-health sync"},
 		{"demo without out", nil, []string{"demo"}, 2, "--out is required"},
