@@ -86,6 +86,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := runReport(ctx, []string{"--db", dbPath, "--out", monthDir, "--month", month}, stdout, stderr); err != nil {
 		return err
 	}
+	if err := runExport(ctx, []string{"--db", dbPath, "--out", filepath.Join(*out, "export")}, stdout, stderr); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "demo: open %s (week %s); the month %s is in %s\n",
 		filepath.Join(*out, "index.html"), week.Label, month, filepath.Join(monthDir, "index.html"))
 	return nil

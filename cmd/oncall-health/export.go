@@ -2,9 +2,45 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"os"
+
+	"github.com/oncall-health/oncall-health/analysis"
+	"github.com/oncall-health/oncall-health/queries"
 )
 
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return usageErr("export: not implemented yet")
+	fs := newFlagSet("export", stderr)
+	dbPath := fs.String("db", "", "DuckDB database `file` written by sync")
+	out := fs.String("out", "", "output `directory` (created if missing)")
+	format := fs.String("format", "parquet", "file `format`: parquet or csv")
+	configPath := fs.String("config", "", "configuration `file` (YAML): hours and noise rules for the derived tables")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *dbPath == "" || *out == "" {
+		return usageErr("export: --db and --out are required")
+	}
+	if *format != "parquet" && *format != "csv" {
+		return usageErr("export: --format must be parquet or csv, not %q", *format)
+	}
+	cfg, err := loadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(*dbPath); err != nil {
+		return fmt.Errorf("database %s: %w; run 'oncall-health sync --db %s' first", *dbPath, err, *dbPath)
+	}
+	db, err := queries.Open(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	files, err := analysis.Export(ctx, db, cfg, *out, *format)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "exported %d tables as %s to %s\n", len(files), *format, *out)
+	return nil
 }

@@ -61,6 +61,16 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
+// monthDir finds the demo's month directory (its name depends on today).
+func monthDir(t *testing.T, out string) string {
+	t.Helper()
+	m, _ := filepath.Glob(filepath.Join(out, "20[0-9][0-9]-[01][0-9]"))
+	if len(m) != 1 {
+		t.Fatalf("want one month directory in the demo output, found %v", m)
+	}
+	return filepath.Base(m[0])
+}
+
 // srcHref finds every src= and href= value in an HTML file.
 var srcHref = regexp.MustCompile(`(?i)\b(?:src|href)\s*=\s*["']?([^"'\s>]*)`)
 
@@ -72,7 +82,8 @@ func TestDemo(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("demo exit %d: %s", code, stderr)
 	}
-	for _, f := range []string{"index.html", "metrics.json", "oncall-health.duckdb"} {
+	for _, f := range []string{"index.html", "metrics.json", "summary.md", "noisy-alerts.html", "oncall-health.duckdb",
+		monthDir(t, out) + "/leadership.html", "export/incidents.parquet", "export/interruptions.parquet"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Errorf("demo did not write %s: %v", f, err)
 		}
