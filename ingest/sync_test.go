@@ -6,10 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -246,19 +249,45 @@ func TestSyncWithFaults(t *testing.T) {
 	clean.sync(t, want, clean.client(ClientOptions{}), Options{Since: since})
 
 	f := newFixture(t, 4)
-	f.srv.SetFaults(pagerdutytest.Faults{Seed: 7, Rate: 0.1, RetryAfter: time.Second, SlowDelay: 50 * time.Millisecond,
+	// A slow response takes 2 s, far over the client's 300 ms timeout per
+	// attempt: every slow fault is a timeout that must be retried.
+	f.srv.SetFaults(pagerdutytest.Faults{Seed: 7, Rate: 0.1, RetryAfter: time.Second, SlowDelay: 2 * time.Second,
 		Kinds: []pagerdutytest.FaultKind{"429", "500", "502", "503", "slow", "cut"}})
+	abandoned := countAbandoned(t, f)
 	db := openDB(t, t.TempDir()+"/faulty.duckdb")
-	c := f.client(ClientOptions{})
+	c := f.client(ClientOptions{Timeout: 300 * time.Millisecond})
 	f.sync(t, db, c, Options{Since: since})
 	// One request in ten fails; every failure is retried, so the database
 	// ends the same as a clean sync's.
 	if c.Counters.Retries.Load() == 0 {
 		t.Errorf("no retries counted with a 10%% fault rate")
 	}
+	// About one fault in six is slow; with hundreds of requests some must
+	// have been abandoned by the client's timeout, or timeouts went untested.
+	if n := abandoned.Load(); n == 0 {
+		t.Errorf("no request was abandoned by the client timeout; the timeout path was not exercised")
+	} else {
+		t.Logf("%d requests timed out and were retried; %d retries in all", n, c.Counters.Retries.Load())
+	}
 	if d := cmp.Diff(dump(t, want), dump(t, db)); d != "" {
 		t.Errorf("faulty sync differs from clean sync (-clean +faulty):\n%s", d)
 	}
+}
+
+// countAbandoned points f at a new server that counts the requests whose
+// client went away (a timeout) before the fake answered.
+func countAbandoned(t *testing.T, f *fixture) *atomic.Int64 {
+	t.Helper()
+	var n atomic.Int64
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.srv.ServeHTTP(w, r)
+		if r.Context().Err() != nil {
+			n.Add(1)
+		}
+	}))
+	t.Cleanup(hs.Close)
+	f.url = hs.URL
+	return &n
 }
 
 func TestSyncRespectsRateLimit(t *testing.T) {
@@ -324,53 +353,89 @@ func withoutMembers(m map[string]int) map[string]int {
 	return m
 }
 
-// TestSyncKill9Resume kills a real sync process at random moments and
-// resumes it; the result must equal an uninterrupted sync table by table.
+// TestSyncKill9Resume kills a real sync process 20 times at random moments,
+// each kill followed by a resumed sync in a new process (which may be killed
+// in turn); a last resume then finishes. The result must equal an
+// uninterrupted sync table by table.
 func TestSyncKill9Resume(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kill -9 test: skipped in -short mode")
 	}
+	const wantKills = 20
 	f := newFixture(t, 8)
+	// Four weeks of history keep each child sync short (a second or so),
+	// so 20 kills fit in well under 30 s.
+	since := f.org.End().AddDate(0, 0, -28)
 	want := openDB(t, t.TempDir()+"/clean.duckdb")
-	f.sync(t, want, f.client(ClientOptions{}), Options{})
+	f.sync(t, want, f.client(ClientOptions{}), Options{Since: since})
 	wantDump := dump(t, want)
 
 	// Slow every request a little so the child is mid-sync when killed.
 	f.srv.SetFaults(pagerdutytest.Faults{Seed: 1, Rate: 1, Kinds: []pagerdutytest.FaultKind{"slow"}, SlowDelay: 3 * time.Millisecond})
 	path := t.TempDir() + "/killed.duckdb"
 	rng := rand.New(rand.NewPCG(8, 8))
-	kills := 0
-	for i := 0; i < 3; i++ {
-		cmd, done, stderr := startChild(t, f, path)
+	kills, finished := 0, 0
+	states := map[string]int{} // row counts seen after a kill -> how often
+	for i := 0; kills < wantKills; i++ {
+		if i >= 3*wantKills {
+			t.Fatalf("only %d kills in %d runs: the child finishes before the kill too often", kills, i)
+		}
+		cmd, done, stderr := startChild(t, f, path, since)
 		select {
 		case err := <-done:
 			if err != nil {
-				t.Fatalf("child sync failed: %v: %s", err, stderr.String())
+				t.Fatalf("child sync %d failed after %d kills: %v: %s", i, kills, err, stderr.String())
 			}
-		case <-time.After(time.Duration(300+rng.IntN(1500)) * time.Millisecond):
+			finished++
+		case <-time.After(time.Duration(50+rng.IntN(900)) * time.Millisecond):
 			cmd.Process.Kill() // SIGKILL: no clean-up runs
 			<-done
 			kills++
+			states[killState(t, path)]++
 		}
 	}
-	if kills == 0 {
-		t.Fatalf("the child finished before every kill; the test did not test anything")
+	// The kills must land at different stages of a sync (before the first
+	// commit, between resources, during a resume), not all at one moment.
+	if len(states) < 3 {
+		t.Errorf("the %d kills left only %d distinct database states %v; want kills spread over the sync", kills, len(states), states)
 	}
 	f.srv.SetFaults(pagerdutytest.Faults{})
 	db := openDB(t, path)
-	f.sync(t, db, f.client(ClientOptions{}), Options{})
+	f.sync(t, db, f.client(ClientOptions{}), Options{Since: since})
 	if d := cmp.Diff(wantDump, dump(t, db)); d != "" {
 		t.Errorf("after %d kills and a resume, data differs from an uninterrupted sync (-want +got):\n%s", kills, d)
 	}
-	t.Logf("killed %d times", kills)
+	t.Logf("killed %d times (%d child syncs finished uninterrupted); %d distinct states after a kill", kills, finished, len(states))
+}
+
+// killState opens the database a killed child left (which must open: a kill
+// never leaves it unreadable) and returns its row counts as text.
+func killState(t *testing.T, path string) string {
+	t.Helper()
+	db, err := queries.Open(context.Background(), path)
+	if err != nil {
+		t.Fatalf("database after kill -9 does not open: %v", err)
+	}
+	defer db.Close()
+	c := tableCounts(t, db)
+	keys := make([]string, 0, len(c))
+	for k := range c {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%s=%d ", k, c[k])
+	}
+	return b.String()
 }
 
 // startChild starts a sync of f in a child process into path.
-func startChild(t *testing.T, f *fixture, path string) (*exec.Cmd, chan error, *strings.Builder) {
+func startChild(t *testing.T, f *fixture, path string, since time.Time) (*exec.Cmd, chan error, *strings.Builder) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "OH_SYNC_CHILD=1", "OH_DB="+path, "OH_URL="+f.url,
-		"OH_SINCE="+f.org.Start().Format(time.RFC3339))
+		"OH_SINCE="+since.Format(time.RFC3339))
 	stderr := &strings.Builder{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
@@ -387,7 +452,7 @@ func TestSecondSyncRefused(t *testing.T) {
 	f := newFixture(t, 9)
 	f.srv.SetFaults(pagerdutytest.Faults{Seed: 1, Rate: 1, Kinds: []pagerdutytest.FaultKind{"slow"}, SlowDelay: 20 * time.Millisecond})
 	path := t.TempDir() + "/busy.duckdb"
-	cmd, done, stderr := startChild(t, f, path)
+	cmd, done, stderr := startChild(t, f, path, f.org.Start())
 	defer func() { cmd.Process.Kill(); <-done }()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
@@ -413,4 +478,31 @@ func TestSecondSyncRefused(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Fatal("the database never became busy")
+}
+
+// TestSyncCancelResume: Ctrl-C (a cancelled context) stops a sync between
+// requests with context.Canceled; the next sync completes it exactly.
+func TestSyncCancelResume(t *testing.T) {
+	f := newFixture(t, 10)
+	since := f.org.End().AddDate(0, 0, -21)
+	want := openDB(t, t.TempDir()+"/clean.duckdb")
+	f.sync(t, want, f.client(ClientOptions{}), Options{Since: since})
+
+	db := openDB(t, t.TempDir()+"/cancelled.duckdb")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	o := Options{Since: since, Until: f.org.End(), OnProgress: func(p Progress) {
+		// Stop in the middle of the log entries, after some windows were saved.
+		if p.Resource == "log_entries" && p.Items >= 2000 {
+			cancel()
+		}
+	}}
+	_, err := Sync(ctx, db, f.client(ClientOptions{}), o)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled sync: err = %v, want context.Canceled", err)
+	}
+	f.sync(t, db, f.client(ClientOptions{}), Options{Since: since})
+	if d := cmp.Diff(dump(t, want), dump(t, db)); d != "" {
+		t.Errorf("cancelled then resumed sync differs from a clean one (-clean +resumed):\n%s", d)
+	}
 }
