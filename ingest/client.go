@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"net/http"
 	"strconv"
 	"sync/atomic"
@@ -26,6 +27,14 @@ const DefaultRequestsPerMinute = 900
 
 // ErrUnauthorized means PagerDuty rejected the API token (HTTP 401).
 var ErrUnauthorized = errors.New("PagerDuty rejected the API token")
+
+// ErrUnreachable means no connection to the API could be made at all.
+var ErrUnreachable = errors.New("cannot reach the PagerDuty API")
+
+// maxDialFailures is how many connection attempts in a row may fail before
+// the API counts as unreachable (a wrong --api-url, no network) instead of
+// a passing fault worth the full retry budget.
+const maxDialFailures = 4
 
 // ClientOptions configure NewClient.
 type ClientOptions struct {
@@ -55,6 +64,7 @@ type Counters struct {
 type Client struct {
 	PD       *pagerduty.Client
 	Counters *Counters
+	retry    *retryPolicy
 }
 
 // NewClient returns a PagerDuty client for token. The token is only ever
@@ -98,7 +108,8 @@ func NewClient(token string, o ClientOptions) *Client {
 			counters: counters,
 		},
 	}
-	rc.CheckRetry = checkRetry
+	policy := &retryPolicy{}
+	rc.CheckRetry = policy.check
 	rc.Backoff = backoff
 	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
 	rc.RequestLogHook = func(_ retryablehttp.Logger, _ *http.Request, attempt int) {
@@ -108,7 +119,7 @@ func NewClient(token string, o ClientOptions) *Client {
 	}
 	pd := pagerduty.NewClient(token, pagerduty.WithAPIEndpoint(o.APIURL))
 	pd.HTTPClient = rc.StandardClient()
-	return &Client{PD: pd, Counters: counters}
+	return &Client{PD: pd, Counters: counters, retry: policy}
 }
 
 // pacedTransport waits for the rate limiter before each attempt and reads
@@ -139,15 +150,27 @@ func (t *pacedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// checkRetry retries network errors, 429 and 5xx, and nothing else. A
-// cancelled context stops at once.
-func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+// retryPolicy retries network errors, 429 and 5xx, and nothing else. A
+// cancelled context stops at once; so do maxDialFailures failed connection
+// attempts in a row.
+type retryPolicy struct {
+	dialFailures atomic.Int64
+}
+
+func (p *retryPolicy) check(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
 	if err != nil {
+		var op *net.OpError
+		if errors.As(err, &op) && op.Op == "dial" {
+			if p.dialFailures.Add(1) >= maxDialFailures {
+				return false, nil
+			}
+		}
 		return true, nil
 	}
+	p.dialFailures.Store(0)
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
 		return true, nil
 	}
@@ -172,10 +195,18 @@ func backoff(min, max time.Duration, attempt int, resp *http.Response) time.Dura
 }
 
 // classify turns go-pagerduty errors a user can act on into sentinels.
-func classify(err error) error {
+// (go-pagerduty formats transport errors with %v, so a dial error is known
+// from the retry policy's count, not from the error chain.)
+func (c *Client) classify(err error) error {
+	if err == nil {
+		return nil
+	}
 	var apiErr pagerduty.APIError
 	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized {
 		return fmt.Errorf("%w (HTTP 401): check PAGERDUTY_TOKEN", ErrUnauthorized)
+	}
+	if c.retry.dialFailures.Load() >= maxDialFailures {
+		return fmt.Errorf("%w: %v; check --api-url and the network", ErrUnreachable, err)
 	}
 	return err
 }

@@ -116,7 +116,7 @@ func TestClientRejectedToken(t *testing.T) {
 	srv, n := scripted(t)
 	c := NewClient("wrong-token-value", ClientOptions{APIURL: srv.URL, RequestsPerMinute: -1})
 	_, err := listTeams(c)
-	err = classify(err)
+	err = c.classify(err)
 	if !errors.Is(err, ErrUnauthorized) {
 		t.Fatalf("err = %v, want ErrUnauthorized", err)
 	}
@@ -126,5 +126,23 @@ func TestClientRejectedToken(t *testing.T) {
 	// A 401 is final: exactly one request, no retry.
 	if n.Load() != 1 {
 		t.Errorf("server saw %d requests, want 1", n.Load())
+	}
+}
+
+func TestClientUnreachable(t *testing.T) {
+	// A listener that is closed at once: its port refuses connections.
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close()
+	c := NewClient("secret-token", ClientOptions{APIURL: url, RequestsPerMinute: -1, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond})
+	_, err := listTeams(c)
+	err = c.classify(err)
+	if !errors.Is(err, ErrUnreachable) {
+		t.Fatalf("err = %v, want ErrUnreachable", err)
+	}
+	// maxDialFailures attempts in a row fail, then it gives up: 4 requests,
+	// 3 of them retries, not the whole retry budget of 8.
+	if got := c.Counters.Requests.Load(); got != maxDialFailures {
+		t.Errorf("requests = %d, want %d", got, maxDialFailures)
 	}
 }

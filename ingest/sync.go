@@ -131,7 +131,7 @@ func Sync(ctx context.Context, db *sql.DB, c *Client, o Options) (*Stats, error)
 		s.pmu.Unlock()
 		n, err := st.run(ctx)
 		if err != nil {
-			return stats, fmt.Errorf("sync %s: %w", st.name, classify(err))
+			return stats, fmt.Errorf("sync %s: %w", st.name, c.classify(err))
 		}
 		rs := ResourceStats{
 			Resource: st.name,
