@@ -178,6 +178,31 @@ func parseTime(v string, loc *time.Location) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// rangeQuery is what the time-bounded list endpoints read first: paging,
+// the time zone, and since/until with whether each was given.
+type rangeQuery struct {
+	pg                 paging
+	loc                *time.Location
+	since, until       time.Time
+	hasSince, hasUntil bool
+}
+
+func parseRange(q url.Values) (rangeQuery, *apiError) {
+	var r rangeQuery
+	var err *apiError
+	if r.pg, err = parsePaging(q); err != nil {
+		return r, err
+	}
+	if r.loc, err = parseZone(q); err != nil {
+		return r, err
+	}
+	if r.since, r.hasSince, err = timeParam(q, "since", r.loc); err != nil {
+		return r, err
+	}
+	r.until, r.hasUntil, err = timeParam(q, "until", r.loc)
+	return r, err
+}
+
 func timeParam(q url.Values, name string, loc *time.Location) (time.Time, bool, *apiError) {
 	v := q.Get(name)
 	if v == "" {
@@ -419,22 +444,11 @@ func (s *Server) listIncidentLogs(q url.Values, id string) ([]byte, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	pg, err := parsePaging(q)
+	r, err := parseRange(q)
 	if err != nil {
 		return nil, err
 	}
-	loc, err := parseZone(q)
-	if err != nil {
-		return nil, err
-	}
-	since, hasSince, err := timeParam(q, "since", loc)
-	if err != nil {
-		return nil, err
-	}
-	until, hasUntil, err := timeParam(q, "until", loc)
-	if err != nil {
-		return nil, err
-	}
+	pg, loc, since, hasSince, until, hasUntil := r.pg, r.loc, r.since, r.hasSince, r.until, r.hasUntil
 	o := s.org
 	inc := &o.incidents[i]
 	l := filtered(span{int(inc.firstLog), int(inc.firstLog) + int(inc.nLogs), true}, func(x int) bool {
@@ -458,22 +472,11 @@ func (o *Org) logSpan(since, until int64) span {
 }
 
 func (s *Server) listLogEntries(q url.Values) ([]byte, *apiError) {
-	pg, err := parsePaging(q)
+	r, err := parseRange(q)
 	if err != nil {
 		return nil, err
 	}
-	loc, err := parseZone(q)
-	if err != nil {
-		return nil, err
-	}
-	since, hasSince, err := timeParam(q, "since", loc)
-	if err != nil {
-		return nil, err
-	}
-	until, hasUntil, err := timeParam(q, "until", loc)
-	if err != nil {
-		return nil, err
-	}
+	pg, loc, since, hasSince, until, hasUntil := r.pg, r.loc, r.since, r.hasSince, r.until, r.hasUntil
 	if !hasUntil {
 		until = s.now()
 	}
@@ -499,22 +502,11 @@ func (s *Server) listLogEntries(q url.Values) ([]byte, *apiError) {
 }
 
 func (s *Server) listNotifications(q url.Values) ([]byte, *apiError) {
-	pg, err := parsePaging(q)
+	r, err := parseRange(q)
 	if err != nil {
 		return nil, err
 	}
-	loc, err := parseZone(q)
-	if err != nil {
-		return nil, err
-	}
-	since, hasSince, err := timeParam(q, "since", loc)
-	if err != nil {
-		return nil, err
-	}
-	until, hasUntil, err := timeParam(q, "until", loc)
-	if err != nil {
-		return nil, err
-	}
+	pg, loc, since, hasSince, until, hasUntil := r.pg, r.loc, r.since, r.hasSince, r.until, r.hasUntil
 	if !hasSince || !hasUntil {
 		return nil, invalid("since and until are required")
 	}
@@ -543,22 +535,11 @@ func (s *Server) listNotifications(q url.Values) ([]byte, *apiError) {
 }
 
 func (s *Server) listOncalls(q url.Values) ([]byte, *apiError) {
-	pg, err := parsePaging(q)
+	r, err := parseRange(q)
 	if err != nil {
 		return nil, err
 	}
-	loc, err := parseZone(q)
-	if err != nil {
-		return nil, err
-	}
-	since, hasSince, err := timeParam(q, "since", loc)
-	if err != nil {
-		return nil, err
-	}
-	until, hasUntil, err := timeParam(q, "until", loc)
-	if err != nil {
-		return nil, err
-	}
+	pg, loc, since, hasSince, until, hasUntil := r.pg, r.loc, r.since, r.hasSince, r.until, r.hasUntil
 	now := s.now()
 	if !hasSince {
 		since = now
