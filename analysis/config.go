@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"regexp"
 	"sort"
@@ -256,8 +257,20 @@ func (c Config) Validate() error {
 		{"on_call_share_28d", c.Burnout.OnCallShare28d},
 		{"longest_on_call_stretch_days", c.Burnout.LongestOnCallStretchDays},
 	}
+	finite := func(key string, v float64) error {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return bad(key, "must be a finite number, got %v", v)
+		}
+		return nil
+	}
 	for _, r := range rules {
 		key := "burnout." + r.key
+		if err := finite(key+".elevated", r.t.Elevated); err != nil {
+			return err
+		}
+		if err := finite(key+".high", r.t.High); err != nil {
+			return err
+		}
 		if r.t.Elevated < 0 {
 			return bad(key+".elevated", "must not be negative, got %v", r.t.Elevated)
 		}
@@ -267,6 +280,12 @@ func (c Config) Validate() error {
 		if r.t.Elevated > r.t.High {
 			return bad(key+".elevated", "%v is above high (%v)", r.t.Elevated, r.t.High)
 		}
+	}
+	if err := finite("burnout.min_on_call_hours", c.Burnout.MinOnCallHoursForIncident); err != nil {
+		return err
+	}
+	if err := finite("noise.transient_seconds", c.Noise.TransientSeconds); err != nil {
+		return err
 	}
 	if c.Burnout.MinOnCallHoursForIncident < 0 {
 		return bad("burnout.min_on_call_hours", "must not be negative")

@@ -111,7 +111,7 @@ func NewClient(token string, o ClientOptions) *Client {
 	policy := &retryPolicy{}
 	rc.CheckRetry = policy.check
 	rc.Backoff = backoff
-	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
+	rc.ErrorHandler = lastAttempt
 	rc.RequestLogHook = func(_ retryablehttp.Logger, _ *http.Request, attempt int) {
 		if attempt > 0 {
 			counters.Retries.Add(1)
@@ -192,6 +192,19 @@ func backoff(min, max time.Duration, attempt int, resp *http.Response) time.Dura
 		d = max
 	}
 	return d
+}
+
+// lastAttempt is what the client returns when it stops retrying: the last
+// response for go-pagerduty to turn into an APIError, or the last error
+// alone (net/http complains of a RoundTripper that returns both).
+func lastAttempt(resp *http.Response, err error, _ int) (*http.Response, error) {
+	if err != nil {
+		if resp != nil {
+			resp.Body.Close()
+		}
+		return nil, err
+	}
+	return resp, nil
 }
 
 // classify turns go-pagerduty errors a user can act on into sentinels.

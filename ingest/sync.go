@@ -131,6 +131,10 @@ func Sync(ctx context.Context, db *sql.DB, c *Client, o Options) (*Stats, error)
 		s.pmu.Unlock()
 		n, err := st.run(ctx)
 		if err != nil {
+			if ctx.Err() != nil {
+				// go-pagerduty flattens errors to text; say Canceled plainly.
+				return stats, fmt.Errorf("sync %s: %w", st.name, ctx.Err())
+			}
 			return stats, fmt.Errorf("sync %s: %w", st.name, c.classify(err))
 		}
 		rs := ResourceStats{

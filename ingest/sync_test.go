@@ -363,31 +363,40 @@ func TestSyncKill9Resume(t *testing.T) {
 	}
 	const wantKills = 20
 	f := newFixture(t, 8)
-	// Four weeks of history keep each child sync short (a second or so),
+	// Ten days of history keep each child sync short (a second or so),
 	// so 20 kills fit in well under 30 s.
-	since := f.org.End().AddDate(0, 0, -28)
+	since := f.org.End().AddDate(0, 0, -10)
 	want := openDB(t, t.TempDir()+"/clean.duckdb")
 	f.sync(t, want, f.client(ClientOptions{}), Options{Since: since})
 	wantDump := dump(t, want)
 
 	// Slow every request a little so the child is mid-sync when killed.
 	f.srv.SetFaults(pagerdutytest.Faults{Seed: 1, Rate: 1, Kinds: []pagerdutytest.FaultKind{"slow"}, SlowDelay: 3 * time.Millisecond})
+	// Time one uninterrupted child sync; kills are drawn uniformly over
+	// three quarters of that span (a resumed sync has less to do), so they
+	// land anywhere from process start to the last commits.
+	began := time.Now()
+	cmd, done, stderr := startChild(t, f, t.TempDir()+"/timing.duckdb", since)
+	if err := <-done; err != nil {
+		t.Fatalf("child sync failed: %v: %s", err, stderr.String())
+	}
+	span := time.Since(began)
 	path := t.TempDir() + "/killed.duckdb"
 	rng := rand.New(rand.NewPCG(8, 8))
 	kills, finished := 0, 0
 	states := map[string]int{} // row counts seen after a kill -> how often
 	for i := 0; kills < wantKills; i++ {
-		if i >= 3*wantKills {
+		if i >= 4*wantKills {
 			t.Fatalf("only %d kills in %d runs: the child finishes before the kill too often", kills, i)
 		}
-		cmd, done, stderr := startChild(t, f, path, since)
+		cmd, done, stderr = startChild(t, f, path, since)
 		select {
 		case err := <-done:
 			if err != nil {
 				t.Fatalf("child sync %d failed after %d kills: %v: %s", i, kills, err, stderr.String())
 			}
 			finished++
-		case <-time.After(time.Duration(50+rng.IntN(900)) * time.Millisecond):
+		case <-time.After(time.Duration(rng.Int64N(int64(span) * 3 / 4))):
 			cmd.Process.Kill() // SIGKILL: no clean-up runs
 			<-done
 			kills++
@@ -405,7 +414,8 @@ func TestSyncKill9Resume(t *testing.T) {
 	if d := cmp.Diff(wantDump, dump(t, db)); d != "" {
 		t.Errorf("after %d kills and a resume, data differs from an uninterrupted sync (-want +got):\n%s", kills, d)
 	}
-	t.Logf("killed %d times (%d child syncs finished uninterrupted); %d distinct states after a kill", kills, finished, len(states))
+	t.Logf("killed %d times (%d child syncs finished uninterrupted, an uninterrupted one takes %s); %d distinct states after a kill",
+		kills, finished, span.Round(time.Millisecond), len(states))
 }
 
 // killState opens the database a killed child left (which must open: a kill

@@ -42,7 +42,11 @@ func Open(ctx context.Context, path string) (*sql.DB, error) {
 	}
 	if err := Migrate(ctx, db); err != nil {
 		db.Close()
-		return nil, err
+		if errors.Is(err, ErrSchemaTooNew) {
+			return nil, fmt.Errorf("open %s: %w; use the newer oncall-health that wrote it", path, err)
+		}
+		// A file cut short opens but fails at its first read.
+		return nil, classifyOpen(path, err)
 	}
 	return db, nil
 }
@@ -54,7 +58,7 @@ func classifyOpen(path string, err error) error {
 		return fmt.Errorf("open %s: %w", path, ErrLocked)
 	case strings.Contains(msg, "not a valid DuckDB database") || strings.Contains(msg, "Serialization Error") ||
 		strings.Contains(msg, "IO Error"):
-		return fmt.Errorf("open %s: %w: %v", path, ErrCorrupt, err)
+		return fmt.Errorf("open %s: %w (%v); it is damaged or not a DuckDB database: move it aside and sync into a new file", path, ErrCorrupt, err)
 	}
 	return fmt.Errorf("open %s: %w", path, err)
 }

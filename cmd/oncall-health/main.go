@@ -50,6 +50,10 @@ sync reads the API token from PAGERDUTY_TOKEN. Run 'oncall-health CMD -h' for a 
 
 // run is the whole program; main only wires the process to it.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	// Every file this program creates is for its owner only: the database
+	// and its write-ahead log (which DuckDB creates itself, with the
+	// umask's permissions) hold names and e-mail addresses.
+	syscall.Umask(0o077)
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2

@@ -61,11 +61,17 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer db.Close()
-	files, err := writeReports(ctx, db, p, cfg, *out)
+	files, warnings, err := writeReports(ctx, db, p, cfg, *out)
 	if err != nil {
 		return err
 	}
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "warning: %s\n", oneLine(w))
+	}
 	fmt.Fprintf(stdout, "wrote %d files for %s to %s; open %s\n", len(files), p.Label, *out, filepath.Join(*out, "index.html"))
+	if len(warnings) > 0 {
+		fmt.Fprintf(stdout, "%d warnings about the data (see stderr)\n", len(warnings))
+	}
 	return nil
 }
 
@@ -77,14 +83,15 @@ func loadConfig(path string) (analysis.Config, error) {
 }
 
 // writeReports computes period p and its history and writes metrics.json
-// and the HTML reports into dir. It returns the files written.
-func writeReports(ctx context.Context, db *sql.DB, p analysis.Period, cfg analysis.Config, dir string) ([]string, error) {
+// and the HTML reports into dir. It returns the files written and the
+// warnings about the data (users with an unknown time zone, say).
+func writeReports(ctx context.Context, db *sql.DB, p analysis.Period, cfg analysis.Config, dir string) ([]string, []string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("create output directory: %w", err)
+		return nil, nil, fmt.Errorf("create output directory: %w", err)
 	}
 	cur, err := analysis.Compute(ctx, db, p, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("compute %s: %w", p.Label, err)
+		return nil, nil, fmt.Errorf("compute %s: %w", p.Label, err)
 	}
 	var history []*analysis.Metrics
 	q := p
@@ -92,24 +99,24 @@ func writeReports(ctx context.Context, db *sql.DB, p analysis.Period, cfg analys
 		q = q.Previous()
 		m, err := analysis.Compute(ctx, db, q, cfg)
 		if err != nil {
-			return nil, fmt.Errorf("compute %s: %w", q.Label, err)
+			return nil, nil, fmt.Errorf("compute %s: %w", q.Label, err)
 		}
 		history = append([]*analysis.Metrics{m}, history...)
 	}
 	heat, err := analysis.InterruptionHeatmap(ctx, db, p, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("heat map %s: %w", p.Label, err)
+		return nil, nil, fmt.Errorf("heat map %s: %w", p.Label, err)
 	}
 	svcs, err := analysis.Services(ctx, db)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	services := make(map[string]reports.Service, len(svcs))
 	for id, s := range svcs {
 		services[id] = reports.Service{Name: s.Name, TeamID: s.TeamID}
 	}
 	if err := analysis.WriteJSON(filepath.Join(dir, "metrics.json"), cur); err != nil {
-		return nil, fmt.Errorf("write metrics.json: %w", err)
+		return nil, nil, fmt.Errorf("write metrics.json: %w", err)
 	}
 	files, err := reports.Write(dir, reports.Input{
 		Current:  cur,
@@ -120,7 +127,7 @@ func writeReports(ctx context.Context, db *sql.DB, p analysis.Period, cfg analys
 			MetricsFile: "metrics.json"},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("write reports: %w", err)
+		return nil, nil, fmt.Errorf("write reports: %w", err)
 	}
-	return append([]string{"metrics.json"}, files...), nil
+	return append([]string{"metrics.json"}, files...), cur.Warnings, nil
 }

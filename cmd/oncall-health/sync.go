@@ -5,8 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"os"
+	"strings"
 	"time"
+
+	"github.com/PagerDuty/go-pagerduty"
 
 	"github.com/oncall-health/oncall-health/analysis"
 	"github.com/oncall-health/oncall-health/ingest"
@@ -60,6 +65,18 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 	}
+	if err := checkAPIURL(*apiURL); err != nil {
+		return err
+	}
+	if !since.IsZero() {
+		end := until
+		if end.IsZero() {
+			end = time.Now()
+		}
+		if !since.Before(end) {
+			return usageErr("sync: --since %s is not before --until %s", *sinceS, end.UTC().Format(time.RFC3339))
+		}
+	}
 	token := os.Getenv("PAGERDUTY_TOKEN")
 	if token == "" {
 		return usageErr("sync: PAGERDUTY_TOKEN is not set; create a read-only API key in PagerDuty and export it")
@@ -68,8 +85,42 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if rate <= 0 {
 		rate = -1
 	}
-	client := ingest.NewClient(token, ingest.ClientOptions{APIURL: *apiURL, RequestsPerMinute: rate})
+	co := clientTuning
+	co.APIURL, co.RequestsPerMinute = *apiURL, rate
+	client := ingest.NewClient(token, co)
 	return syncInto(ctx, *dbPath, client, ingest.Options{Since: since, Until: until, Full: *full, LookBack: *lookBack}, stdout)
+}
+
+// clientTuning holds the retry settings of sync's client; zero fields mean
+// the ingest defaults. Tests shorten the backoff.
+var clientTuning ingest.ClientOptions
+
+// checkAPIURL refuses an --api-url that is not an absolute http(s) URL.
+func checkAPIURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return usageErr("sync: --api-url %q: want an http or https URL like %s", s, ingest.DefaultAPIURL)
+	}
+	return nil
+}
+
+// syncHint returns what to do about a failed sync's err, or "".
+func syncHint(err error) string {
+	var apiErr pagerduty.APIError
+	switch {
+	case errors.Is(err, ingest.ErrUnauthorized), errors.Is(err, ingest.ErrUnreachable):
+		return "" // the error says it already
+	case errors.As(err, &apiErr):
+		if apiErr.StatusCode == http.StatusTooManyRequests || apiErr.StatusCode >= 500 {
+			return "PagerDuty kept failing after retries; run the same command again later to resume"
+		}
+		return ""
+	case strings.Contains(err.Error(), "error calling the API endpoint"):
+		// go-pagerduty's text for a request that got no HTTP answer at all
+		// (it flattens the net error, so errors.As cannot find it).
+		return "check --api-url and the network, then run the same command again to resume"
+	}
+	return ""
 }
 
 // syncInto opens the database and runs one sync, printing a line per
@@ -93,6 +144,9 @@ func syncInto(ctx context.Context, dbPath string, client *ingest.Client, o inges
 	st, err := ingest.Sync(ctx, db, client, o)
 	bar.finish()
 	if err != nil {
+		if h := syncHint(err); h != "" && ctx.Err() == nil {
+			return fmt.Errorf("%w; %s", err, h)
+		}
 		return err
 	}
 	fmt.Fprintf(stdout, "sync done: %d items, %d requests, %d retries, %s\n",
