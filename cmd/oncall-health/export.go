@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/oncall-health/oncall-health/analysis"
-	"github.com/oncall-health/oncall-health/queries"
 )
 
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -29,10 +27,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(*dbPath); err != nil {
-		return fmt.Errorf("database %s: %w; run 'oncall-health sync --db %s' first", *dbPath, err, *dbPath)
-	}
-	db, err := queries.Open(ctx, *dbPath)
+	db, err := openSynced(ctx, *dbPath)
 	if err != nil {
 		return err
 	}

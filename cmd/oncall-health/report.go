@@ -53,10 +53,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(*dbPath); err != nil {
-		return fmt.Errorf("database %s: %w; run 'oncall-health sync --db %s' first", *dbPath, err, *dbPath)
-	}
-	db, err := queries.Open(ctx, *dbPath)
+	db, err := openSynced(ctx, *dbPath)
 	if err != nil {
 		return err
 	}
@@ -73,6 +70,15 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stdout, "%d warnings about the data (see stderr)\n", len(warnings))
 	}
 	return nil
+}
+
+// openSynced opens a database that a sync wrote; a missing file is an error
+// that says to sync first, not a new empty database.
+func openSynced(ctx context.Context, path string) (*sql.DB, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("database %s: %w; run 'oncall-health sync --db %s' first", path, err, path)
+	}
+	return queries.Open(ctx, path)
 }
 
 func loadConfig(path string) (analysis.Config, error) {
