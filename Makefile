@@ -24,8 +24,16 @@ lint:
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
+# Benchmarks at the size of the largest accounts (about 35 min on 2 cores):
+# the load-path Go benchmark, then cmd/ohbench (full and incremental sync
+# against the fake API with the large organisation, reports), which writes
+# BENCHMARKS.md. `make bench BENCHFLAGS=-quick` is a 3-minute check on 42 days.
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+	$(GO) build -o $(BIN) ./cmd/oncall-health
+	$(GO) build -o bin/ohbench ./cmd/ohbench
+	$(GO) test -run '^$$' -bench BenchmarkLoadLogEntries -benchtime 1x -count 3 ./ingest > bin/bench-load.txt
+	cat bin/bench-load.txt
+	./bin/ohbench -bin $(BIN) -load bin/bench-load.txt -out BENCHMARKS.md $(BENCHFLAGS)
 
 clean:
 	rm -rf bin $(OUT)

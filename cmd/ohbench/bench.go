@@ -1,0 +1,397 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/oncall-health/oncall-health/analysis"
+	"github.com/oncall-health/oncall-health/ingest/pagerdutytest"
+)
+
+// benchEnd is the fixed end of generated history (a Monday, UTC), so that
+// runs on different days measure the same data: the last complete ISO week
+// is 2026-W44 and the last complete month 2026-10.
+var benchEnd = time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+
+type config struct {
+	Runs                 int
+	Bin, Load, Out, Work string
+	Seed                 int64
+	Quick                bool
+	Days                 int
+	YearRuns             int    // runs of the 64-report year (the slowest step)
+	Resume               string // saved JSON of a stopped run to go on from
+}
+
+// proc is one measured child process.
+type proc struct {
+	Wall   float64 // seconds
+	MaxRSS int64   // bytes
+	Stdout []byte  `json:"-"`
+}
+
+// measure runs cmd to completion and returns its wall time and peak RSS.
+func measure(cmd *exec.Cmd) (proc, error) {
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	t0 := time.Now()
+	err := cmd.Run()
+	p := proc{Wall: time.Since(t0).Seconds(), Stdout: stdout.Bytes()}
+	if err != nil {
+		return p, fmt.Errorf("%s: %w: %s", cmd.Args, err, lastLine(stderr.String()))
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		p.MaxRSS = ru.Maxrss * 1024 // Linux reports KiB
+	}
+	return p, nil
+}
+
+func lastLine(s string) string {
+	s = string(bytes.TrimSpace([]byte(s)))
+	if i := bytes.LastIndexByte([]byte(s), '\n'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+// syncRun is one measured sync.
+type syncRun struct {
+	proc
+	syncResult
+	Server map[string]int64 // requests per endpoint the fake saw
+	DBSize int64            // bytes, database file after the sync
+}
+
+// results is everything BENCHMARKS.md reports.
+type results struct {
+	Cfg        config
+	Started    time.Time
+	GenSeconds float64
+	Counts     map[string]int
+	Full       []syncRun
+	AllAlerts  *syncRun
+	Incr       []syncRun
+	Week       []proc
+	Month      []proc
+	Year       []proc // Wall: all 64 reports; MaxRSS: the largest of them
+	YearCount  int
+	WeekLabel  string
+	MonthLabel string
+	LoadRes    []loadResult
+	LoadRaw    string
+}
+
+// save writes what r holds so far as JSON next to the report and renders
+// the report, so that an interrupted run still leaves its figures.
+func (r *results) save() error {
+	b, err := json.MarshalIndent(r, "", " ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(r.Cfg.Out+".json", b, 0o644); err != nil {
+		return err
+	}
+	return render(r)
+}
+
+func render(r *results) error {
+	f, err := os.Create(r.Cfg.Out)
+	if err != nil {
+		return err
+	}
+	if err := writeMarkdown(f, r); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// rerender renders the report again from a saved JSON file, with a new
+// load benchmark output when load is not empty.
+func rerender(jsonFile, out, load string) error {
+	b, err := os.ReadFile(jsonFile)
+	if err != nil {
+		return err
+	}
+	r := &results{}
+	if err := json.Unmarshal(b, r); err != nil {
+		return fmt.Errorf("%s: %w", jsonFile, err)
+	}
+	r.Cfg.Out = out
+	if load != "" {
+		raw, err := os.ReadFile(load)
+		if err != nil {
+			return err
+		}
+		r.LoadRaw = string(raw)
+		r.LoadRes = parseLoad(r.LoadRaw)
+	}
+	return render(r)
+}
+
+func run(cfg config) error {
+	log.SetFlags(log.Ltime)
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(cfg.Bin); err != nil {
+		return fmt.Errorf("report binary: %w (build it with go build -o %s ./cmd/oncall-health)", err, cfg.Bin)
+	}
+	if cfg.Work == "" {
+		if cfg.Work, err = os.MkdirTemp("", "ohbench-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(cfg.Work)
+	} else if err := os.MkdirAll(cfg.Work, 0o700); err != nil {
+		return err
+	}
+	r := &results{Cfg: cfg, Started: time.Now().UTC()}
+	if cfg.Resume != "" {
+		// Go on from a run that stopped: phases it finished are kept.
+		b, err := os.ReadFile(cfg.Resume)
+		if err != nil {
+			return fmt.Errorf("resume: %w", err)
+		}
+		if err := json.Unmarshal(b, r); err != nil {
+			return fmt.Errorf("resume %s: %w", cfg.Resume, err)
+		}
+		r.Cfg = cfg
+	}
+	if cfg.Load != "" {
+		raw, err := os.ReadFile(cfg.Load)
+		if err != nil {
+			return fmt.Errorf("load benchmark output: %w", err)
+		}
+		r.LoadRaw = string(raw)
+		r.LoadRes = parseLoad(r.LoadRaw)
+	}
+
+	size := pagerdutytest.Large
+	log.Printf("generating the %s organisation (%d days to %s)", size, cfg.Days, benchEnd.Format(time.DateOnly))
+	t0 := time.Now()
+	org, err := pagerdutytest.Generate(pagerdutytest.Config{Size: size, Seed: cfg.Seed, End: benchEnd, Days: cfg.Days})
+	if err != nil {
+		return fmt.Errorf("generate: %w", err)
+	}
+	r.GenSeconds = time.Since(t0).Seconds()
+	r.Counts = org.Counts()
+	log.Printf("generated in %.1f s: %v", r.GenSeconds, r.Counts)
+	srv := pagerdutytest.NewServer(org, pagerdutytest.Options{Token: benchToken, Now: org.End})
+	url, stop, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	defer stop()
+
+	since, until := org.Start(), org.End()
+	syncOnce := func(db string, allAlerts bool, from, to time.Time) (syncRun, error) {
+		before := srv.Requests()
+		args := []string{"-child", "sync", "-db", db, "-url", url,
+			"-since", from.Format(time.RFC3339), "-until", to.Format(time.RFC3339)}
+		if allAlerts {
+			args = append(args, "-all-alerts")
+		}
+		p, err := measure(exec.Command(self, args...))
+		if err != nil {
+			return syncRun{}, err
+		}
+		sr := syncRun{proc: p, Server: diff(srv.Requests(), before)}
+		if err := json.Unmarshal(p.Stdout, &sr.syncResult); err != nil {
+			return sr, fmt.Errorf("read sync child output: %w", err)
+		}
+		sr.DBSize = fileSize(db)
+		return sr, nil
+	}
+
+	base := filepath.Join(cfg.Work, "base.duckdb")
+	if len(r.Full) > 0 {
+		if _, err := os.Stat(base); err != nil {
+			return fmt.Errorf("resume: %w", err)
+		}
+	}
+	for i := len(r.Full); i < cfg.Runs; i++ {
+		db := filepath.Join(cfg.Work, fmt.Sprintf("full-%d.duckdb", i))
+		log.Printf("full sync %d/%d", i+1, cfg.Runs)
+		sr, err := syncOnce(db, false, since, until)
+		if err != nil {
+			return fmt.Errorf("full sync: %w", err)
+		}
+		log.Printf("  %.1f s, %d requests, peak RSS %d MiB, db %d MiB", sr.Wall, sr.Stats.Requests, sr.MaxRSS>>20, sr.DBSize>>20)
+		r.Full = append(r.Full, sr)
+		if err := r.save(); err != nil {
+			return err
+		}
+		if i == 0 {
+			if err := os.Rename(db, base); err != nil {
+				return err
+			}
+		} else {
+			removeDB(db)
+		}
+	}
+	if r.AllAlerts == nil {
+		db := filepath.Join(cfg.Work, "all-alerts.duckdb")
+		log.Printf("full sync with FetchAllAlerts")
+		sr, err := syncOnce(db, true, since, until)
+		if err != nil {
+			return fmt.Errorf("full sync with all alerts: %w", err)
+		}
+		log.Printf("  %.1f s, %d requests", sr.Wall, sr.Stats.Requests)
+		r.AllAlerts = &sr
+		removeDB(db)
+		if err := r.save(); err != nil {
+			return err
+		}
+	}
+	if err := r.save(); err != nil {
+		return err
+	}
+
+	// Incremental sync: one more day of history, on copies of the database
+	// of the first full sync.
+	srv.Append(1)
+	for i := len(r.Incr); i < cfg.Runs; i++ {
+		db := filepath.Join(cfg.Work, "incr.duckdb")
+		if err := copyFile(base, db); err != nil {
+			return err
+		}
+		log.Printf("incremental sync %d/%d", i+1, cfg.Runs)
+		sr, err := syncOnce(db, false, since, org.End())
+		if err != nil {
+			return fmt.Errorf("incremental sync: %w", err)
+		}
+		log.Printf("  %.1f s, %d requests", sr.Wall, sr.Stats.Requests)
+		r.Incr = append(r.Incr, sr)
+		removeDB(db)
+		if err := r.save(); err != nil {
+			return err
+		}
+	}
+
+	// Reports, each run on a fresh copy of the synced database, so that
+	// the first report pays for deriving the analysis tables, as the first
+	// report after a sync does.
+	week := analysis.LastCompleteWeek(until, time.UTC)
+	month, err := analysis.ParseMonth(until.AddDate(0, -1, 0).Format("2006-01"), time.UTC)
+	if err != nil {
+		return err
+	}
+	r.WeekLabel, r.MonthLabel = week.Label, month.Label
+	var year []string
+	for p, i := week, 0; i < 52; p, i = p.Previous(), i+1 {
+		year = append(year, "--week", p.Label)
+	}
+	for p, i := month, 0; i < 12; p, i = p.Previous(), i+1 {
+		year = append(year, "--month", p.Label)
+	}
+	r.YearCount = len(year) / 2
+	report := func(db string, flag, label string) (proc, error) {
+		out := filepath.Join(cfg.Work, "out", label)
+		return measure(exec.Command(cfg.Bin, "report", "--db", db, "--out", out, flag, label))
+	}
+	for i := len(r.Week); i < cfg.Runs; i++ {
+		db := filepath.Join(cfg.Work, "report.duckdb")
+		for _, k := range []struct {
+			flag, label string
+			into        *[]proc
+		}{{"--week", week.Label, &r.Week}, {"--month", month.Label, &r.Month}} {
+			if err := copyFile(base, db); err != nil {
+				return err
+			}
+			log.Printf("report %s %s %d/%d", k.flag, k.label, i+1, cfg.Runs)
+			p, err := report(db, k.flag, k.label)
+			if err != nil {
+				return err
+			}
+			log.Printf("  %.2f s, peak RSS %d MiB", p.Wall, p.MaxRSS>>20)
+			*k.into = append(*k.into, p)
+		}
+		removeDB(db)
+		if err := r.save(); err != nil {
+			return err
+		}
+	}
+	for i := len(r.Year); i < cfg.YearRuns; i++ {
+		db := filepath.Join(cfg.Work, "report.duckdb")
+		if err := copyFile(base, db); err != nil {
+			return err
+		}
+		log.Printf("report %d weeks and months %d/%d", r.YearCount, i+1, cfg.YearRuns)
+		var all proc
+		for j := 0; j < len(year); j += 2 {
+			p, err := report(db, year[j], year[j+1])
+			if err != nil {
+				return err
+			}
+			all.Wall += p.Wall
+			all.MaxRSS = max(all.MaxRSS, p.MaxRSS)
+		}
+		log.Printf("  %.2f s, peak RSS %d MiB", all.Wall, all.MaxRSS>>20)
+		r.Year = append(r.Year, all)
+		removeDB(db)
+		if err := r.save(); err != nil {
+			return err
+		}
+	}
+
+	removeDB(base)
+
+	if err := r.save(); err != nil {
+		return err
+	}
+	log.Printf("wrote %s", cfg.Out)
+	return nil
+}
+
+func diff(after, before map[string]int64) map[string]int64 {
+	out := map[string]int64{}
+	for k, v := range after {
+		if d := v - before[k]; d != 0 {
+			out[k] = d
+		}
+	}
+	return out
+}
+
+// fileSize is the size of a DuckDB database with its write-ahead log.
+func fileSize(db string) int64 {
+	var n int64
+	for _, p := range []string{db, db + ".wal"} {
+		if fi, err := os.Stat(p); err == nil {
+			n += fi.Size()
+		}
+	}
+	return n
+}
+
+func removeDB(db string) {
+	os.Remove(db)
+	os.Remove(db + ".wal")
+}
+
+func copyFile(from, to string) error {
+	removeDB(to)
+	src, err := os.Open(from)
+	if err != nil {
+		return fmt.Errorf("copy database: %w", err)
+	}
+	defer src.Close()
+	dst, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("copy database: %w", err)
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		dst.Close()
+		return fmt.Errorf("copy database: %w", err)
+	}
+	return dst.Close()
+}
