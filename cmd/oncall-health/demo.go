@@ -73,7 +73,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	client := ingest.NewClient(demoToken, ingest.ClientOptions{APIURL: url, RequestsPerMinute: -1})
-	if err := syncInto(ctx, dbPath, client, ingest.Options{Since: org.Start(), Until: org.End()}, stdout); err != nil {
+	if err := syncInto(ctx, dbPath, client, ingest.Options{Since: org.Start(), Until: org.End()}, analysis.DefaultConfig(), stdout); err != nil {
 		return err
 	}
 

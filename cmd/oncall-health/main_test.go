@@ -88,6 +88,9 @@ func TestDemo(t *testing.T) {
 			t.Errorf("demo did not write %s: %v", f, err)
 		}
 	}
+	if !strings.Contains(stdout, "report tables derived in") {
+		t.Errorf("demo did not derive the report tables after its sync:\n%s", stdout)
+	}
 	if !strings.Contains(stdout, filepath.Join(out, "index.html")) {
 		t.Errorf("demo output does not say where the report is:\n%s", stdout)
 	}

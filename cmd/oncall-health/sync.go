@@ -60,8 +60,9 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	cfg := analysis.DefaultConfig()
 	if *configPath != "" {
-		if _, err := analysis.LoadConfig(*configPath); err != nil {
+		if cfg, err = analysis.LoadConfig(*configPath); err != nil {
 			return err
 		}
 	}
@@ -88,7 +89,7 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	co := clientTuning
 	co.APIURL, co.RequestsPerMinute = *apiURL, rate
 	client := ingest.NewClient(token, co)
-	return syncInto(ctx, *dbPath, client, ingest.Options{Since: since, Until: until, Full: *full, LookBack: *lookBack}, stdout)
+	return syncInto(ctx, *dbPath, client, ingest.Options{Since: since, Until: until, Full: *full, LookBack: *lookBack}, cfg, stdout)
 }
 
 // clientTuning holds the retry settings of sync's client; zero fields mean
@@ -124,8 +125,10 @@ func syncHint(err error) string {
 }
 
 // syncInto opens the database and runs one sync, printing a line per
-// resource and a summary.
-func syncInto(ctx context.Context, dbPath string, client *ingest.Client, o ingest.Options, stdout io.Writer) error {
+// resource and a summary. It then derives the tables the reports read
+// (with cfg), so that the work is done once per sync, not in the first
+// report after it.
+func syncInto(ctx context.Context, dbPath string, client *ingest.Client, o ingest.Options, cfg analysis.Config, stdout io.Writer) error {
 	db, err := queries.Open(ctx, dbPath)
 	if err != nil {
 		if errors.Is(err, queries.ErrLocked) {
@@ -151,5 +154,10 @@ func syncInto(ctx context.Context, dbPath string, client *ingest.Client, o inges
 	}
 	fmt.Fprintf(stdout, "sync done: %d items, %d requests, %d retries, %s\n",
 		st.Items, st.Requests, st.Retries, st.Elapsed.Round(time.Millisecond))
+	began := time.Now()
+	if _, err := analysis.Prepare(ctx, db, cfg); err != nil {
+		return fmt.Errorf("derive report tables: %w", err)
+	}
+	fmt.Fprintf(stdout, "report tables derived in %s\n", time.Since(began).Round(time.Millisecond))
 	return nil
 }
