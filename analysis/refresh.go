@@ -271,11 +271,11 @@ func zoneWarnings(ctx context.Context, db *sql.DB) ([]string, error) {
 	return out, rows.Err()
 }
 
-// Prepare brings the derived a_* tables and tz_offsets up to date with the
+// Derive brings the derived a_* tables and tz_offsets up to date with the
 // synced rows and cfg, as Compute does before its first period; a sync
 // calls it so that reports after it start at once. It returns the warnings
 // about users whose time zone is unknown.
-func Prepare(ctx context.Context, db *sql.DB, cfg Config) ([]string, error) {
+func Derive(ctx context.Context, db *sql.DB, cfg Config) ([]string, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

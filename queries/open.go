@@ -17,6 +17,11 @@ var ErrLocked = errors.New("database is in use by another oncall-health process"
 // ErrCorrupt means the file is not a DuckDB database this program can read.
 var ErrCorrupt = errors.New("database file cannot be read")
 
+// MemoryLimit caps DuckDB's own memory (it spills to disk beyond it). The
+// derivation of the report tables of a year of a large account peaked at
+// 1.1 GiB of RSS without it and at 862 MiB with it, in the same 20 s.
+const MemoryLimit = "640MB"
+
 // Open opens (creating it if needed) the DuckDB database at path with
 // owner-only permissions and migrates it to LatestVersion.
 func Open(ctx context.Context, path string) (*sql.DB, error) {
@@ -28,7 +33,7 @@ func Open(ctx context.Context, path string) (*sql.DB, error) {
 			os.Remove(path)
 		}
 	}
-	db, err := sql.Open("duckdb", path)
+	db, err := sql.Open("duckdb", path+"?memory_limit="+MemoryLimit)
 	if err != nil {
 		return nil, classifyOpen(path, err)
 	}

@@ -155,7 +155,7 @@ func syncInto(ctx context.Context, dbPath string, client *ingest.Client, o inges
 	fmt.Fprintf(stdout, "sync done: %d items, %d requests, %d retries, %s\n",
 		st.Items, st.Requests, st.Retries, st.Elapsed.Round(time.Millisecond))
 	began := time.Now()
-	if _, err := analysis.Prepare(ctx, db, cfg); err != nil {
+	if _, err := analysis.Derive(ctx, db, cfg); err != nil {
 		return fmt.Errorf("derive report tables: %w", err)
 	}
 	fmt.Fprintf(stdout, "report tables derived in %s\n", time.Since(began).Round(time.Millisecond))

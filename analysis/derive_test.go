@@ -5,9 +5,9 @@ import (
 	"testing"
 )
 
-// TestPrepare: after a sync, Prepare derives the tables Compute reads, so
+// TestDerive: after a sync, Derive derives the tables Compute reads, so
 // the first report does not pay for it.
-func TestPrepare(t *testing.T) {
+func TestDerive(t *testing.T) {
 	p := newPlanter(t)
 	p.user("U1", "Europe/Berlin")
 	p.service("S1", "", "")
@@ -22,17 +22,17 @@ func TestPrepare(t *testing.T) {
 	// Migrations create a_incidents empty; the one planted incident appears
 	// only once the tables are derived.
 	if n := count(); n != 0 {
-		t.Fatalf("a_incidents has %d rows before Prepare, want 0", n)
+		t.Fatalf("a_incidents has %d rows before Derive, want 0", n)
 	}
-	if _, err := Prepare(context.Background(), p.db, DefaultConfig()); err != nil {
+	if _, err := Derive(context.Background(), p.db, DefaultConfig()); err != nil {
 		t.Fatal(err)
 	}
 	if n := count(); n != 1 {
-		t.Errorf("a_incidents has %d rows after Prepare, want 1", n)
+		t.Errorf("a_incidents has %d rows after Derive, want 1", n)
 	}
 	bad := DefaultConfig()
 	bad.AlertLoad = -1
-	if _, err := Prepare(context.Background(), p.db, bad); err == nil {
-		t.Error("Prepare accepted an invalid config")
+	if _, err := Derive(context.Background(), p.db, bad); err == nil {
+		t.Error("Derive accepted an invalid config")
 	}
 }
