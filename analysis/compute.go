@@ -21,10 +21,7 @@ const unassignedTeam = "unassigned"
 // since the last call is not re-derived, so computing many periods costs one
 // derivation plus a few small queries per period.
 func Compute(ctx context.Context, db *sql.DB, p Period, cfg Config) (*Metrics, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	warnings, err := ensureFresh(ctx, db, cfg)
+	warnings, err := Derive(ctx, db, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -390,10 +387,7 @@ func noisyAlerts(ctx context.Context, db *sql.DB, p Period) ([]NoisyAlert, error
 // key "" is the whole organisation (always present). Teams without
 // interruptions in the period have no entry.
 func InterruptionHeatmap(ctx context.Context, db *sql.DB, p Period, cfg Config) (map[string]*Heatmap, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	if _, err := ensureFresh(ctx, db, cfg); err != nil {
+	if _, err := Derive(ctx, db, cfg); err != nil {
 		return nil, err
 	}
 	rows, err := db.QueryContext(ctx, queries.Get("analysis-heatmap"), p.Start.UTC(), p.End.UTC())

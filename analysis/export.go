@@ -41,7 +41,7 @@ func Export(ctx context.Context, db *sql.DB, cfg Config, dir, format string) ([]
 	if format != "parquet" && format != "csv" {
 		return nil, fmt.Errorf("%w %q: want parquet or csv", ErrFormat, format)
 	}
-	if _, err := ensureFresh(ctx, db, cfg); err != nil {
+	if _, err := Derive(ctx, db, cfg); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {

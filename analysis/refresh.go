@@ -271,9 +271,10 @@ func zoneWarnings(ctx context.Context, db *sql.DB) ([]string, error) {
 	return out, rows.Err()
 }
 
-// Derive brings the derived a_* tables and tz_offsets up to date with the
-// synced rows and cfg, as Compute does before its first period; a sync
-// calls it so that reports after it start at once. It returns the warnings
+// Derive validates cfg and brings the derived a_* tables and tz_offsets up
+// to date with the synced rows and cfg. Compute, InterruptionHeatmap and
+// Export start with it; a sync calls it so that reports after it start at
+// once. It returns the warnings
 // about users whose time zone is unknown.
 func Derive(ctx context.Context, db *sql.DB, cfg Config) ([]string, error) {
 	if err := cfg.Validate(); err != nil {

@@ -573,7 +573,7 @@ func (s *syncer) fetchAlerts(ctx context.Context, incs []pagerduty.Incident, sto
 	}
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(max(s.o.Concurrency, 1))
+	g.SetLimit(s.o.Concurrency)
 	for _, id := range todo {
 		g.Go(func() error {
 			var rows []alertRow
@@ -697,7 +697,7 @@ func (s *syncer) oncalls(ctx context.Context) (int, error) {
 }
 
 // parallelPages fetches offsets 100, 200, ... below total with at most
-// limit requests in flight and returns the pages' items in offset order.
+// limit (>= 1; Sync sets Options.Concurrency) requests in flight and returns the pages' items in offset order.
 func parallelPages[T any](ctx context.Context, limit int, total uint, fetch func(off uint) ([]T, error)) ([]T, error) {
 	n := int((total + PageLimit - 1) / PageLimit)
 	if n <= 1 {
@@ -705,7 +705,7 @@ func parallelPages[T any](ctx context.Context, limit int, total uint, fetch func
 	}
 	pages := make([][]T, n)
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(max(limit, 1))
+	g.SetLimit(limit)
 	for i := 1; i < n; i++ {
 		g.Go(func() error {
 			if err := gctx.Err(); err != nil {

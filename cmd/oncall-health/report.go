@@ -37,10 +37,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	loc, err := time.LoadLocation(cfg.TimeZone)
-	if err != nil {
-		return fmt.Errorf("%w: time_zone %q: %v", analysis.ErrConfig, cfg.TimeZone, err)
-	}
+	loc := cfg.Location() // validated when the config was loaded
 	var p analysis.Period
 	switch {
 	case *week != "":
