@@ -9,6 +9,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/oncall-health/oncall-health/queries"
 )
@@ -17,14 +20,112 @@ import (
 const unassignedTeam = "unassigned"
 
 // Compute returns the metrics of period p. It first brings the derived
-// tables up to date (see ensureFresh); a database whose rows did not change
-// since the last call is not re-derived, so computing many periods costs one
-// derivation plus a few small queries per period.
+// tables up to date (see Derive); a database whose rows did not change
+// since the last call is not re-derived. To compute many periods, use a
+// Computer: it checks the derived tables once and computes each period once.
 func Compute(ctx context.Context, db *sql.DB, p Period, cfg Config) (*Metrics, error) {
+	c, err := NewComputer(ctx, db, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return c.Compute(ctx, p)
+}
+
+// Computer computes periods of one database with one config. NewComputer
+// brings the derived tables up to date once; the database must not be
+// synced while the Computer is in use. Each period is computed once and its
+// *Metrics returned to every later caller, which must not modify it. A
+// Computer is safe for concurrent use.
+type Computer struct {
+	db       *sql.DB
+	cfg      Config
+	warnings []string
+
+	mu   sync.Mutex
+	memo map[string]*computed // by Period.Label
+}
+
+// computed is one period's result, ready when done is closed.
+type computed struct {
+	done chan struct{}
+	m    *Metrics
+	err  error
+}
+
+// NewComputer derives the report tables if they are out of date (see
+// Derive) and returns a Computer of db with cfg.
+func NewComputer(ctx context.Context, db *sql.DB, cfg Config) (*Computer, error) {
 	warnings, err := Derive(ctx, db, cfg)
 	if err != nil {
 		return nil, err
 	}
+	return &Computer{db: db, cfg: cfg, warnings: warnings, memo: map[string]*computed{}}, nil
+}
+
+// Warnings are the warnings about the data (users whose time zone is
+// unknown), the same as every computed Metrics.Warnings.
+func (c *Computer) Warnings() []string { return c.warnings }
+
+// Compute returns the metrics of period p, computing them at the first call
+// for p's label.
+func (c *Computer) Compute(ctx context.Context, p Period) (*Metrics, error) {
+	c.mu.Lock()
+	r, ok := c.memo[p.Label]
+	if !ok {
+		r = &computed{done: make(chan struct{})}
+		c.memo[p.Label] = r
+	}
+	c.mu.Unlock()
+	if !ok {
+		r.m, r.err = compute(ctx, c.db, p, c.cfg, c.warnings)
+		if r.err != nil {
+			c.mu.Lock()
+			delete(c.memo, p.Label) // a later call may try again (after a cancelled context, say)
+			c.mu.Unlock()
+		}
+		close(r.done)
+	}
+	select {
+	case <-r.done:
+		return r.m, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// ComputeAll returns the metrics of every period of ps, in ps's order,
+// computing up to ComputeParallelism periods at a time on separate
+// connections.
+func (c *Computer) ComputeAll(ctx context.Context, ps []Period) ([]*Metrics, error) {
+	out := make([]*Metrics, len(ps))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(ComputeParallelism)
+	for i, p := range ps {
+		g.Go(func() error {
+			m, err := c.Compute(gctx, p)
+			out[i] = m
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ComputeParallelism is how many periods ComputeAll computes at a time.
+// Each period is a dozen small queries that DuckDB cannot spread over more
+// than one core each; two at a time keep both cores of the benchmark
+// machine busy (see BENCHMARKS.md).
+var ComputeParallelism = 1
+
+// Heatmap is InterruptionHeatmap of period p.
+func (c *Computer) Heatmap(ctx context.Context, p Period) (map[string]*Heatmap, error) {
+	return heatmap(ctx, c.db, p)
+}
+
+// compute runs the period queries of p on the derived tables.
+func compute(ctx context.Context, db *sql.DB, p Period, cfg Config, warnings []string) (*Metrics, error) {
 	m := &Metrics{
 		SchemaVersion: SchemaVersion,
 		Period:        p,
@@ -390,6 +491,10 @@ func InterruptionHeatmap(ctx context.Context, db *sql.DB, p Period, cfg Config) 
 	if _, err := Derive(ctx, db, cfg); err != nil {
 		return nil, err
 	}
+	return heatmap(ctx, db, p)
+}
+
+func heatmap(ctx context.Context, db *sql.DB, p Period) (map[string]*Heatmap, error) {
 	rows, err := db.QueryContext(ctx, queries.Get("analysis-heatmap"), p.Start.UTC(), p.End.UTC())
 	if err != nil {
 		return nil, fmt.Errorf("heatmap: %w", err)

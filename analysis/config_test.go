@@ -250,3 +250,52 @@ func TestComputeRejectsBadConfig(t *testing.T) {
 		t.Errorf("Compute with elevated > high: %v, want ErrConfig", err)
 	}
 }
+
+func TestParseRange(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		label, kind string
+		loc         *time.Location
+		n           int    // periods
+		first, last string // labels of the first and last period
+	}{
+		// 2025 has 52 ISO weeks: W45..W52 is 8, W01..W44 is 44 more.
+		{"2025-W45..2026-W44", "week", time.UTC, 52, "2025-W45", "2026-W44"},
+		// 2026 has 53 ISO weeks (1 January 2026 is a Thursday): W52, W53, then 2027-W01.
+		{"2026-W52..2027-W01", "week", time.UTC, 3, "2026-W52", "2027-W01"},
+		// November 2025 to October 2026: twelve months across the year end.
+		{"2025-11..2026-10", "month", berlin, 12, "2025-11", "2026-10"},
+		{"2026-03", "month", berlin, 1, "2026-03", "2026-03"},
+		{"2026-W10..2026-W10", "week", berlin, 1, "2026-W10", "2026-W10"},
+	} {
+		t.Run(c.label, func(t *testing.T) {
+			ps, err := ParseRange(c.label, c.kind, c.loc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ps) != c.n || ps[0].Label != c.first || ps[len(ps)-1].Label != c.last {
+				t.Fatalf("got %d periods %s..%s, want %d %s..%s", len(ps), ps[0].Label, ps[len(ps)-1].Label, c.n, c.first, c.last)
+			}
+			for i := 1; i < len(ps); i++ { // contiguous and oldest first
+				if !ps[i].Start.Equal(ps[i-1].End) || ps[i].Kind != c.kind {
+					t.Fatalf("period %d (%s) does not follow %s", i, ps[i].Label, ps[i-1].Label)
+				}
+			}
+		})
+	}
+	for _, c := range []struct{ label, kind string }{
+		{"2026-W44..2025-W45", "week"}, // backwards
+		{"2026-10..2026-W44", "month"}, // mixed kinds
+		{"2026-W44..", "week"},         // empty end
+		{"2026-10", "week"},            // a month as a week
+		{"2026-10", "year"},            // unknown kind
+		{"2000-W01..2026-W01", "week"}, // 26 years: more than MaxRangePeriods
+	} {
+		if _, err := ParseRange(c.label, c.kind, time.UTC); !errors.Is(err, ErrBadPeriod) {
+			t.Errorf("ParseRange(%q, %q) = %v, want ErrBadPeriod", c.label, c.kind, err)
+		}
+	}
+}

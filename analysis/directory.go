@@ -32,3 +32,8 @@ func Services(ctx context.Context, db *sql.DB) (map[string]ServiceInfo, error) {
 	}
 	return out, rows.Err()
 }
+
+// Services is Services of the Computer's database.
+func (c *Computer) Services(ctx context.Context) (map[string]ServiceInfo, error) {
+	return Services(ctx, c.db)
+}

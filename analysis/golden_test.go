@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"math"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -81,5 +82,38 @@ func TestGoldenSmall(t *testing.T) {
 				t.Errorf("metrics.json differs from %s; run go test ./analysis -run TestGoldenSmall -update and review the diff", golden)
 			}
 		})
+	}
+
+	// The on-call unions hold disjoint stretches: a stretch counted twice
+	// doubles on-call time. Deriving every table in one transaction once
+	// left a_user_oncall with a stale stretch beside the union (user PIIS4XZ:
+	// [14 Sep 07:00, 21 Sep 07:00) beside [14 Sep 07:00, 16 Nov 14:00)), and
+	// her on-call share of the 28 days before 5 October came out as 27.7
+	// days instead of 20.7.
+	for table, q := range map[string]string{
+		"a_user_oncall":    `SELECT count(*) FROM a_user_oncall a JOIN a_user_oncall b ON a.user_id = b.user_id AND a.start_at < b.end_at AND b.start_at < a.end_at AND (a.start_at <> b.start_at OR a.end_at <> b.end_at)`,
+		"a_user_oncall_l1": `SELECT count(*) FROM a_user_oncall_l1 a JOIN a_user_oncall_l1 b ON a.user_id = b.user_id AND a.start_at < b.end_at AND b.start_at < a.end_at AND (a.start_at <> b.start_at OR a.end_at <> b.end_at)`,
+		"a_team_oncall_l1": `SELECT count(*) FROM a_team_oncall_l1 a JOIN a_team_oncall_l1 b ON a.team_id = b.team_id AND a.start_at < b.end_at AND b.start_at < a.end_at AND (a.start_at <> b.start_at OR a.end_at <> b.end_at)`,
+	} {
+		var n int
+		if err := db.QueryRowContext(ctx, q).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("%s: %d pairs of overlapping stretches, want 0", table, n)
+		}
+	}
+	// Her level-2 segments on three policies chain without a gap from
+	// 14 Sep 07:00 (the first starts then) to 16 Nov 14:00, so in the 28
+	// days [7 Sep, 5 Oct) before ISO week 2026-W40 ends she was on call from
+	// 14 Sep 07:00 to 5 Oct 00:00: 20 days 17 hours = 20.708333 days.
+	var days float64
+	w40End := time.Date(2026, 10, 5, 0, 0, 0, 0, time.UTC)
+	if err := db.QueryRowContext(ctx, `SELECT sum(date_diff('microsecond', greatest(start_at, $2), least(end_at, $3))) / 86400e6
+		FROM a_user_oncall WHERE user_id = $1 AND start_at < $3 AND end_at > $2`, "PIIS4XZ", w40End.AddDate(0, 0, -28), w40End).Scan(&days); err != nil {
+		t.Fatal(err)
+	}
+	if want := 20 + 17.0/24; math.Abs(days-want) > 1e-9 {
+		t.Errorf("PIIS4XZ on call %.6f days in the 28 days before 2026-W40 ended, want %.6f", days, want)
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -128,4 +130,45 @@ func isoWeekMonday(year, w int, loc *time.Location) time.Time {
 func isoWeeksIn(year int) int {
 	_, w := time.Date(year, 12, 28, 12, 0, 0, 0, time.UTC).ISOWeek()
 	return w
+}
+
+// MaxRangePeriods bounds ParseRange: ten years of weeks.
+const MaxRangePeriods = 530
+
+// ParseRange returns the periods of a range label "FIRST..LAST" of ISO weeks
+// (kind "week": "2025-W45..2026-W44") or calendar months (kind "month":
+// "2025-11..2026-10"), both ends included, oldest first. A single label is
+// a range of one. It fails with ErrBadPeriod when an end does not parse,
+// LAST is before FIRST, or the range holds more than MaxRangePeriods.
+func ParseRange(label, kind string, loc *time.Location) ([]Period, error) {
+	parse := ParseWeek
+	if kind == "month" {
+		parse = ParseMonth
+	} else if kind != "week" {
+		return nil, fmt.Errorf("%w: kind %q is neither week nor month", ErrBadPeriod, kind)
+	}
+	first, last, ok := strings.Cut(label, "..")
+	if !ok {
+		last = first
+	}
+	from, err := parse(first, loc)
+	if err != nil {
+		return nil, err
+	}
+	to, err := parse(last, loc)
+	if err != nil {
+		return nil, err
+	}
+	if to.Start.Before(from.Start) {
+		return nil, fmt.Errorf("%w: range %q ends before it starts", ErrBadPeriod, label)
+	}
+	var out []Period
+	for p := to; !p.Start.Before(from.Start); p = p.Previous() {
+		if len(out) == MaxRangePeriods {
+			return nil, fmt.Errorf("%w: range %q holds more than %d periods", ErrBadPeriod, label, MaxRangePeriods)
+		}
+		out = append(out, p)
+	}
+	slices.Reverse(out)
+	return out, nil
 }

@@ -77,9 +77,15 @@ func zoneRows(name string, loc *time.Location) []string {
 // refreshMu serialises refreshes of the derived tables within this process.
 var refreshMu sync.Mutex
 
-// configDigest covers every config value the derived a_* tables depend on.
+// configDigest covers every config value the derived a_* tables depend on,
+// and the text of the statements that derive them: a new version of
+// oncall-health that derives differently re-derives a database the old one
+// derived.
 func configDigest(cfg Config) string {
 	h := sha256.New()
+	for _, step := range refreshSteps {
+		fmt.Fprintf(h, "%s\x00", queries.Get(step))
+	}
 	fmt.Fprintf(h, "%+v|%v|%v|%d", cfg.Hours, cfg.Noise.TransientSeconds, time.Duration(cfg.Noise.RepeatWindow), cfg.Noise.RepeatCount)
 	ids := make([]string, 0, len(cfg.TeamHours))
 	for id := range cfg.TeamHours {
@@ -105,6 +111,7 @@ var refreshSteps = []string{
 	"analysis-refresh-user-oncall",
 	"analysis-refresh-user-oncall-l1",
 	"analysis-refresh-team-oncall-l1",
+	"analysis-refresh-order",
 }
 
 // ensureFresh migrates the database, then (when the source rows or the config
@@ -175,8 +182,10 @@ func userZones(ctx context.Context, db *sql.DB) ([]string, error) {
 	return out, nil
 }
 
-// rebuild writes tz_offsets, analysis_hours and analysis_params from cfg and
-// recreates the a_* tables, all in one transaction.
+// rebuild writes tz_offsets, analysis_hours and analysis_params from cfg
+// (in one transaction that also forgets the old fingerprint), then
+// recreates the a_* tables, one statement and commit at a time. The caller
+// writes the new fingerprint when it succeeded.
 func rebuild(ctx context.Context, db *sql.DB, cfg Config, zones []string) (err error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
@@ -238,13 +247,23 @@ func rebuild(ctx context.Context, db *sql.DB, cfg Config, zones []string) (err e
 		time.Duration(cfg.Noise.RepeatWindow).Seconds(), cfg.Noise.RepeatCount); err != nil {
 		return fmt.Errorf("write noise params: %w", err)
 	}
-	for _, step := range refreshSteps {
-		if _, err = tx.ExecContext(ctx, queries.Get(step)); err != nil {
-			return fmt.Errorf("%s: %w", step, err)
-		}
+	// Until the new fingerprint is written, the tables are not fresh: a
+	// derivation cut short (a crash, a kill) is redone by the next one.
+	if _, err = tx.ExecContext(ctx, queries.Get("analysis-state-delete"), "fingerprint"); err != nil {
+		return fmt.Errorf("refresh analysis tables: %w", err)
 	}
 	if err = tx.Commit(); err != nil {
 		return fmt.Errorf("refresh analysis tables: %w", err)
+	}
+	// Each step commits on its own: DuckDB keeps the rows a transaction
+	// wrote in memory until it commits, and one transaction for all steps
+	// held every derived table at once (1.2 GB of RSS on the large
+	// organisation instead of about 0.8 GB). No reader sees the half-built
+	// tables: the database is open in this process only (ErrLocked).
+	for _, step := range refreshSteps {
+		if _, err := db.ExecContext(ctx, queries.Get(step)); err != nil {
+			return fmt.Errorf("%s: %w", step, err)
+		}
 	}
 	return nil
 }

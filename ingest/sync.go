@@ -207,13 +207,14 @@ func (s *syncer) exec(ctx context.Context, name string, args ...any) error {
 	return nil
 }
 
-// upsert stages rows as view and runs the named upsert reading it.
-func upsert[R any](ctx context.Context, s *syncer, view string, fields []field[R], rows []R, query string) error {
+// upsert stages rows as view and runs the named upsert reading it, with
+// args as the statement's parameters.
+func upsert[R any](ctx context.Context, s *syncer, view string, fields []field[R], rows []R, query string, args ...any) error {
 	if len(rows) == 0 {
 		return nil
 	}
 	return stage(ctx, s.conn, view, fields, rows, func() error {
-		return s.exec(ctx, query)
+		return s.exec(ctx, query, args...)
 	})
 }
 
@@ -651,7 +652,7 @@ func (s *syncer) logEntries(ctx context.Context) (int, error) {
 			}
 			rows = dedupe(rows, func(r *logEntryRow) string { return r.ID })
 			return s.tx(ctx, func() error {
-				if err := upsert(ctx, s, "staged_log_entries", logEntryFields, rows, "upsert-log-entries"); err != nil {
+				if err := upsert(ctx, s, "staged_log_entries", logEntryFields, rows, "upsert-log-entries", w.from, w.to); err != nil {
 					return err
 				}
 				return s.setWatermark(ctx, "log_entries", w.to)

@@ -55,11 +55,18 @@ INSERT OR REPLACE INTO alerts (id, incident_id, service_id, status, summary, cre
 SELECT id, incident_id, service_id, status, summary, created_at, resolved_at FROM staged_alerts;
 
 -- name: upsert-log-entries
-INSERT OR REPLACE INTO log_entries (id, type, created_at, incident_id, service_id, user_id,
+-- Log entries are immutable: insert the staged rows (deduplicated by the
+-- caller) whose id is not stored yet. $1, $2: the sync window [from, to) that
+-- holds every staged row's created_at; it limits the existing rows compared
+-- to the window's (migration 3 explains why there is no key).
+INSERT INTO log_entries (id, type, created_at, incident_id, service_id, user_id,
     agent_id, agent_type, channel_type, notification_type)
-SELECT id, type, created_at, incident_id, service_id, user_id,
-    agent_id, agent_type, channel_type, notification_type
-FROM staged_log_entries;
+SELECT s.id, s.type, s.created_at, s.incident_id, s.service_id, s.user_id,
+    s.agent_id, s.agent_type, s.channel_type, s.notification_type
+FROM staged_log_entries s
+WHERE NOT EXISTS (
+    SELECT 1 FROM log_entries e
+    WHERE e.created_at >= $1 AND e.created_at < $2 AND e.id = s.id);
 
 -- name: upsert-oncalls
 INSERT OR REPLACE INTO oncalls (user_id, escalation_policy_id, escalation_level, start_at, end_at)

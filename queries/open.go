@@ -20,7 +20,7 @@ var ErrCorrupt = errors.New("database file cannot be read")
 // MemoryLimit caps DuckDB's own memory (it spills to disk beyond it). The
 // derivation of the report tables of a year of a large account peaked at
 // 1.1 GiB of RSS without it and at 862 MiB with it, in the same 20 s.
-const MemoryLimit = "640MB"
+const MemoryLimit = "480MB"
 
 // Open opens (creating it if needed) the DuckDB database at path with
 // owner-only permissions and migrates it to LatestVersion.

@@ -97,6 +97,7 @@ func TestBrowser(t *testing.T) {
 			}
 		}
 	}
+	files = append(files, writeArchiveFixture(t, root)) // links to the week and month above
 
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(bin),

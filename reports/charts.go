@@ -167,6 +167,29 @@ func stackedBars(id, label string, cats []string, series []barSeries, class stri
 	return chartView{ID: id, Class: class, Label: label, Option: optionOf(c)}
 }
 
+// periodBars draws vertical stacked bars: one category per period, oldest
+// on the left, one series per stack part.
+func periodBars(id, label string, cats []string, series []barSeries) chartView {
+	c := charts.NewBar()
+	c.SetGlobalOptions(append(baseOpts(id, defaultGrid),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis", AxisPointer: &opts.AxisPointer{Type: "shadow"}}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "category"}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "value", MinInterval: 1}),
+	)...)
+	c.SetXAxis(cats)
+	for _, s := range series {
+		data := make([]opts.BarData, len(s.Values))
+		for i, v := range s.Values {
+			data[i] = opts.BarData{Value: round1(v)}
+		}
+		c.AddSeries(s.Name, data,
+			charts.WithBarChartOpts(opts.BarChart{Stack: "total"}),
+			charts.WithItemStyleOpts(opts.ItemStyle{Color: s.Color}),
+		)
+	}
+	return chartView{ID: id, Class: "chart", Label: label, Option: optionOf(c)}
+}
+
 type barSeries struct {
 	Name   string
 	Color  string

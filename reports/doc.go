@@ -5,6 +5,9 @@
 // For a week it writes index.html, one team report per team
 // (team-<team id>.html), noisy-alerts.html and summary.md; for a month it
 // writes index.html, leadership.html, noisy-alerts.html and summary.md.
+// WriteArchive writes the index.html of a range run, above the periods'
+// directories: a table per kind of the periods' headline figures, newest
+// first, each row linking to that period's index.html.
 //
 // Every HTML file with a chart inlines ECharts 5.4.3 (vendored under
 // assets/echarts with its LICENSE and NOTICE) exactly once (a page without

@@ -15,11 +15,16 @@ import (
 
 // Sentinel errors callers may test with errors.Is.
 var (
-	// ErrNoMetrics is returned when Input.Current is nil.
+	// ErrNoMetrics is returned when Input.Current is nil, and by
+	// WriteArchive for no entries or an entry with nil Metrics.
 	ErrNoMetrics = errors.New("reports: no metrics for the reported period")
-	// ErrPeriodKind is returned when Current.Period.Kind is neither "week"
-	// nor "month".
+	// ErrPeriodKind is returned when Current.Period.Kind (or an archive
+	// entry's Period.Kind) is neither "week" nor "month".
 	ErrPeriodKind = errors.New(`reports: period kind must be "week" or "month"`)
+	// ErrArchiveDir is returned by WriteArchive when an entry's Dir is
+	// empty, not a relative path below the archive directory (absolute,
+	// leading "..", or holding ':', '?', '#' or '\'), or another entry's.
+	ErrArchiveDir = errors.New("reports: archive entry dir must be a distinct relative path below the archive directory")
 )
 
 // Options are presentation switches.

@@ -27,7 +27,7 @@ type config struct {
 	Seed                 int64
 	Quick                bool
 	Days                 int
-	YearRuns             int    // runs of the 64-report year (the slowest step)
+	YearRuns             int    // runs of the year of reports
 	Resume               string // saved JSON of a stopped run to go on from
 }
 
@@ -81,8 +81,10 @@ type results struct {
 	Incr       []syncRun
 	Week       []proc
 	Month      []proc
-	Year       []proc // Wall: all 64 reports; MaxRSS: the largest of them
+	Year       []proc // one `report --weeks ... --months ...` of 52 weeks and 12 months
 	YearCount  int
+	YearWeeks  string // the year's --weeks range
+	YearMonths string // the year's --months range
 	WeekLabel  string
 	MonthLabel string
 	LoadRes    []loadResult
@@ -277,23 +279,25 @@ func run(cfg config) error {
 		}
 	}
 
-	// Reports, each run on a fresh copy of the synced database, so that
-	// the first report pays for deriving the analysis tables, as the first
-	// report after a sync does.
+	// Reports, each run on a fresh copy of the synced (and derived)
+	// database.
 	week := analysis.LastCompleteWeek(until, time.UTC)
 	month, err := analysis.ParseMonth(until.AddDate(0, -1, 0).Format("2006-01"), time.UTC)
 	if err != nil {
 		return err
 	}
 	r.WeekLabel, r.MonthLabel = week.Label, month.Label
-	var year []string
-	for p, i := week, 0; i < 52; p, i = p.Previous(), i+1 {
-		year = append(year, "--week", p.Label)
+	first := week
+	for range 51 {
+		first = first.Previous()
 	}
-	for p, i := month, 0; i < 12; p, i = p.Previous(), i+1 {
-		year = append(year, "--month", p.Label)
+	firstMonth := month
+	for range 11 {
+		firstMonth = firstMonth.Previous()
 	}
-	r.YearCount = len(year) / 2
+	year := []string{"--weeks", first.Label + ".." + week.Label, "--months", firstMonth.Label + ".." + month.Label}
+	r.YearCount = 52 + 12
+	r.YearWeeks, r.YearMonths = year[1], year[3]
 	report := func(db string, flag, label string) (proc, error) {
 		out := filepath.Join(cfg.Work, "out", label)
 		return measure(exec.Command(cfg.Bin, "report", "--db", db, "--out", out, flag, label))
@@ -326,14 +330,9 @@ func run(cfg config) error {
 			return err
 		}
 		log.Printf("report %d weeks and months %d/%d", r.YearCount, i+1, cfg.YearRuns)
-		var all proc
-		for j := 0; j < len(year); j += 2 {
-			p, err := report(db, year[j], year[j+1])
-			if err != nil {
-				return err
-			}
-			all.Wall += p.Wall
-			all.MaxRSS = max(all.MaxRSS, p.MaxRSS)
+		all, err := measure(exec.Command(cfg.Bin, append([]string{"report", "--db", db, "--out", filepath.Join(cfg.Work, "out", "year")}, year...)...))
+		if err != nil {
+			return err
 		}
 		log.Printf("  %.2f s, peak RSS %d MiB", all.Wall, all.MaxRSS>>20)
 		r.Year = append(r.Year, all)

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"time"
 
+	"github.com/oncall-health/oncall-health/analysis"
 	"github.com/oncall-health/oncall-health/ingest"
 	"github.com/oncall-health/oncall-health/queries"
 )
@@ -22,10 +24,14 @@ type syncResult struct {
 	// whose alerts had to be fetched (every incident when FetchAllAlerts,
 	// else those with more than one alert).
 	AlertPages int64 `json:"alert_pages"`
+	// DeriveSeconds is the time of deriving the report tables after the
+	// sync (analysis.Derive), as `oncall-health sync` does; included in the
+	// child's wall time and peak RSS.
+	DeriveSeconds float64 `json:"derive_seconds"`
 }
 
-// childSync runs one ingest.Sync in this (child) process and writes a
-// syncResult to out, so that the parent can read this process's peak RSS
+// childSync runs one ingest.Sync in this (child) process, then derives the
+// report tables as `oncall-health sync` does, and writes a syncResult to out, so that the parent can read this process's peak RSS
 // from its rusage.
 func childSync(ctx context.Context, args childArgs, out io.Writer) error {
 	db, err := queries.Open(ctx, args.DB)
@@ -42,6 +48,15 @@ func childSync(ctx context.Context, args childArgs, out io.Writer) error {
 		return fmt.Errorf("sync: %w", err)
 	}
 	res := syncResult{Stats: st, Counts: map[string]int64{}}
+	// The sync's Go heap is garbage now; hand it back to the system before
+	// DuckDB builds the report tables, so that the two peaks do not add up
+	// in the process's RSS.
+	debug.FreeOSMemory()
+	t0 := time.Now()
+	if _, err := analysis.Derive(ctx, db, analysis.DefaultConfig()); err != nil {
+		return fmt.Errorf("derive report tables: %w", err)
+	}
+	res.DeriveSeconds = time.Since(t0).Seconds()
 	rows, err := db.QueryContext(ctx, queries.Get("table-counts"))
 	if err != nil {
 		return fmt.Errorf("table counts: %w", err)

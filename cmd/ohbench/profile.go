@@ -50,7 +50,7 @@ func childProfileReport(ctx context.Context, db, outDir, labels, steps, prof str
 		phase[name] += time.Since(t0)
 		return err
 	}
-	first := true
+	var comp *analysis.Computer
 	for _, label := range strings.Split(labels, ",") {
 		var p analysis.Period
 		if strings.Contains(label, "W") {
@@ -61,34 +61,22 @@ func childProfileReport(ctx context.Context, db, outDir, labels, steps, prof str
 		if err != nil {
 			return err
 		}
-		var cur *analysis.Metrics
-		name := "compute period"
-		if first {
-			name = "first compute (derives the analysis tables)"
-			first = false
-		}
-		if err := timed(name, func() (err error) { cur, err = analysis.Compute(ctx, h, p, cfg); return }); err != nil {
-			return err
-		}
-		n := map[string]int{"week": 8, "month": 6}[p.Kind]
-		var history []*analysis.Metrics
-		q := p
-		err := timed("compute history periods", func() error {
-			for range n {
-				q = q.Previous()
-				m, err := analysis.Compute(ctx, h, q, cfg)
-				if err != nil {
-					return err
-				}
-				history = append([]*analysis.Metrics{m}, history...)
+		if comp == nil {
+			if err := timed("derive check (analysis.NewComputer)", func() (err error) { comp, err = analysis.NewComputer(ctx, h, cfg); return }); err != nil {
+				return err
 			}
-			return nil
-		})
-		if err != nil {
+		}
+		ps := []analysis.Period{p}
+		for range map[string]int{"week": 8, "month": 6}[p.Kind] {
+			ps = append([]analysis.Period{ps[0].Previous()}, ps...)
+		}
+		var ms []*analysis.Metrics
+		if err := timed("compute period and history (ComputeAll)", func() (err error) { ms, err = comp.ComputeAll(ctx, ps); return }); err != nil {
 			return err
 		}
+		cur, history := ms[len(ms)-1], ms[:len(ms)-1]
 		var heat map[string]*analysis.Heatmap
-		if err := timed("heat map", func() (err error) { heat, err = analysis.InterruptionHeatmap(ctx, h, p, cfg); return }); err != nil {
+		if err := timed("heat map", func() (err error) { heat, err = comp.Heatmap(ctx, p); return }); err != nil {
 			return err
 		}
 		services := map[string]reports.Service{}

@@ -41,6 +41,7 @@ const usage = `oncall-health: how on-call is really going, from PagerDuty histor
 Usage:
   oncall-health sync     --db FILE [--api-url URL] [--since DATE] [--until DATE] [--full] [--config FILE]
   oncall-health report   --db FILE --out DIR [--week 2026-W46 | --month 2026-10] [--config FILE]
+  oncall-health report   --db FILE --out DIR [--weeks FIRST..LAST] [--months FIRST..LAST] [--config FILE]
   oncall-health demo     --out DIR
   oncall-health export   --db FILE --out DIR [--format parquet|csv]
   oncall-health fake-api [--addr 127.0.0.1:8080] [--size small|large] [--seed N]

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/oncall-health/oncall-health/analysis"
@@ -23,6 +24,8 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	out := fs.String("out", "", "output `directory` (created if missing)")
 	week := fs.String("week", "", "ISO `week` to report, e.g. 2026-W46 (default: the last complete week)")
 	month := fs.String("month", "", "calendar `month` to report, e.g. 2026-10")
+	weeks := fs.String("weeks", "", "`range` of ISO weeks, e.g. 2025-W45..2026-W44: one directory per week under --out")
+	months := fs.String("months", "", "`range` of months, e.g. 2025-11..2026-10: one directory per month under --out")
 	configPath := fs.String("config", "", "configuration `file` (YAML)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -33,40 +36,119 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *week != "" && *month != "" {
 		return usageErr("report: give --week or --month, not both")
 	}
+	ranged := *weeks != "" || *months != ""
+	if ranged && (*week != "" || *month != "") {
+		return usageErr("report: --weeks/--months write many periods; give them without --week/--month")
+	}
 	cfg, err := loadConfig(*configPath)
 	if err != nil {
 		return err
 	}
 	loc := cfg.Location() // validated when the config was loaded
-	var p analysis.Period
+	var periods []analysis.Period
 	switch {
+	case ranged:
+		for _, r := range []struct{ label, kind string }{{*weeks, "week"}, {*months, "month"}} {
+			if r.label == "" {
+				continue
+			}
+			ps, err := analysis.ParseRange(r.label, r.kind, loc)
+			if err != nil {
+				return err
+			}
+			periods = append(periods, ps...)
+		}
 	case *week != "":
-		p, err = analysis.ParseWeek(*week, loc)
+		p, err := analysis.ParseWeek(*week, loc)
+		if err != nil {
+			return err
+		}
+		periods = append(periods, p)
 	case *month != "":
-		p, err = analysis.ParseMonth(*month, loc)
+		p, err := analysis.ParseMonth(*month, loc)
+		if err != nil {
+			return err
+		}
+		periods = append(periods, p)
 	default:
-		p = analysis.LastCompleteWeek(time.Now(), loc)
-	}
-	if err != nil {
-		return err
+		periods = append(periods, analysis.LastCompleteWeek(time.Now(), loc))
 	}
 	db, err := openSynced(ctx, *dbPath)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	files, warnings, err := writeReports(ctx, db, p, cfg, *out)
+	c, err := analysis.NewComputer(ctx, db, cfg)
 	if err != nil {
 		return err
 	}
-	for _, w := range warnings {
-		fmt.Fprintf(stderr, "warning: %s\n", oneLine(w))
+	if !ranged {
+		p := periods[0]
+		files, warnings, err := writeReports(ctx, c, cfg, p, *out)
+		if err != nil {
+			return err
+		}
+		printWarnings(stderr, warnings)
+		fmt.Fprintf(stdout, "wrote %d files for %s to %s; open %s\n", len(files), p.Label, *out, filepath.Join(*out, "index.html"))
+		if len(warnings) > 0 {
+			fmt.Fprintf(stdout, "%d warnings about the data (see stderr)\n", len(warnings))
+		}
+		return nil
 	}
-	fmt.Fprintf(stdout, "wrote %d files for %s to %s; open %s\n", len(files), p.Label, *out, filepath.Join(*out, "index.html"))
+	return writeRange(ctx, c, cfg, periods, *out, stdout, stderr)
+}
+
+// writeRange writes each period's reports into dir/<label>/ and an index
+// of them all into dir/index.html. Every period (and every period of its
+// history) is computed once.
+func writeRange(ctx context.Context, c *analysis.Computer, cfg analysis.Config, periods []analysis.Period, dir string, stdout, stderr io.Writer) error {
+	// Every period and its history first, two at a time (see
+	// analysis.ComputeAll); writing the reports then finds them computed.
+	var all []analysis.Period
+	seen := map[string]bool{}
+	for _, p := range periods {
+		for _, q := range withHistory(p) {
+			if !seen[q.Label] {
+				seen[q.Label] = true
+				all = append(all, q)
+			}
+		}
+	}
+	if _, err := c.ComputeAll(ctx, all); err != nil {
+		return err
+	}
+	var entries []reports.ArchiveEntry
+	n := 0
+	for _, p := range periods {
+		files, _, err := writeReports(ctx, c, cfg, p, filepath.Join(dir, p.Label))
+		if err != nil {
+			return err
+		}
+		n += len(files)
+		m, err := c.Compute(ctx, p)
+		if err != nil {
+			return err
+		}
+		entries = append(entries, reports.ArchiveEntry{Metrics: m, Dir: p.Label})
+	}
+	warnings := c.Warnings()
+	files, err := reports.WriteArchive(dir, entries, reportOptions(cfg, ""))
+	if err != nil {
+		return fmt.Errorf("write reports index: %w", err)
+	}
+	printWarnings(stderr, warnings)
+	fmt.Fprintf(stdout, "wrote %d files for %d periods (%s to %s) to %s; open %s\n", n+len(files), len(periods),
+		periods[0].Label, periods[len(periods)-1].Label, dir, filepath.Join(dir, "index.html"))
 	if len(warnings) > 0 {
 		fmt.Fprintf(stdout, "%d warnings about the data (see stderr)\n", len(warnings))
 	}
 	return nil
+}
+
+func printWarnings(stderr io.Writer, warnings []string) {
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "warning: %s\n", oneLine(w))
+	}
 }
 
 // openSynced opens a database that a sync wrote; a missing file is an error
@@ -88,29 +170,20 @@ func loadConfig(path string) (analysis.Config, error) {
 // writeReports computes period p and its history and writes metrics.json
 // and the HTML reports into dir. It returns the files written and the
 // warnings about the data (users with an unknown time zone, say).
-func writeReports(ctx context.Context, db *sql.DB, p analysis.Period, cfg analysis.Config, dir string) ([]string, []string, error) {
+func writeReports(ctx context.Context, c *analysis.Computer, cfg analysis.Config, p analysis.Period, dir string) ([]string, []string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, nil, fmt.Errorf("create output directory: %w", err)
 	}
-	cur, err := analysis.Compute(ctx, db, p, cfg)
+	ms, err := c.ComputeAll(ctx, withHistory(p))
 	if err != nil {
-		return nil, nil, fmt.Errorf("compute %s: %w", p.Label, err)
+		return nil, nil, err
 	}
-	var history []*analysis.Metrics
-	q := p
-	for range historyLen[p.Kind] {
-		q = q.Previous()
-		m, err := analysis.Compute(ctx, db, q, cfg)
-		if err != nil {
-			return nil, nil, fmt.Errorf("compute %s: %w", q.Label, err)
-		}
-		history = append([]*analysis.Metrics{m}, history...)
-	}
-	heat, err := analysis.InterruptionHeatmap(ctx, db, p, cfg)
+	cur, history := ms[len(ms)-1], ms[:len(ms)-1]
+	heat, err := c.Heatmap(ctx, p)
 	if err != nil {
 		return nil, nil, fmt.Errorf("heat map %s: %w", p.Label, err)
 	}
-	svcs, err := analysis.Services(ctx, db)
+	svcs, err := c.Services(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -126,11 +199,26 @@ func writeReports(ctx context.Context, db *sql.DB, p analysis.Period, cfg analys
 		History:  history,
 		Heatmaps: heat,
 		Services: services,
-		Options: reports.Options{HideNames: cfg.HideNames, GeneratedAt: time.Now().UTC(),
-			MetricsFile: "metrics.json"},
+		Options:  reportOptions(cfg, "metrics.json"),
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("write reports: %w", err)
 	}
 	return append([]string{"metrics.json"}, files...), cur.Warnings, nil
+}
+
+// withHistory is p's history (historyLen[p.Kind] periods before it,
+// oldest first) followed by p.
+func withHistory(p analysis.Period) []analysis.Period {
+	ps := []analysis.Period{p}
+	for range historyLen[p.Kind] {
+		ps = append(ps, ps[len(ps)-1].Previous())
+	}
+	slices.Reverse(ps)
+	return ps
+}
+
+// reportOptions are the presentation options of every report of a run.
+func reportOptions(cfg analysis.Config, metricsFile string) reports.Options {
+	return reports.Options{HideNames: cfg.HideNames, GeneratedAt: time.Now().UTC(), MetricsFile: metricsFile}
 }

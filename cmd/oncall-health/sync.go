@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -154,6 +155,10 @@ func syncInto(ctx context.Context, dbPath string, client *ingest.Client, o inges
 	}
 	fmt.Fprintf(stdout, "sync done: %d items, %d requests, %d retries, %s\n",
 		st.Items, st.Requests, st.Retries, st.Elapsed.Round(time.Millisecond))
+	// The sync's Go heap is garbage now; hand it back to the system before
+	// DuckDB builds the report tables, so that the two peaks do not add up
+	// in the process's RSS.
+	debug.FreeOSMemory()
 	began := time.Now()
 	if _, err := analysis.Derive(ctx, db, cfg); err != nil {
 		return fmt.Errorf("derive report tables: %w", err)
