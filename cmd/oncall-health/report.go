@@ -10,6 +10,8 @@ import (
 	"slices"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/oncall-health/oncall-health/analysis"
 	"github.com/oncall-health/oncall-health/queries"
 	"github.com/oncall-health/oncall-health/reports"
@@ -117,19 +119,32 @@ func writeRange(ctx context.Context, c *analysis.Computer, cfg analysis.Config, 
 	if _, err := c.ComputeAll(ctx, all); err != nil {
 		return err
 	}
-	var entries []reports.ArchiveEntry
+	// Then the reports, two periods at a time: rendering is CPU, writing
+	// is mostly waiting for fsync, and the two overlap.
+	entries := make([]reports.ArchiveEntry, len(periods))
+	written := make([]int, len(periods))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(analysis.ComputeParallelism)
+	for i, p := range periods {
+		g.Go(func() error {
+			files, _, err := writeReports(gctx, c, cfg, p, filepath.Join(dir, p.Label))
+			if err != nil {
+				return err
+			}
+			m, err := c.Compute(gctx, p)
+			if err != nil {
+				return err
+			}
+			entries[i], written[i] = reports.ArchiveEntry{Metrics: m, Dir: p.Label}, len(files)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
 	n := 0
-	for _, p := range periods {
-		files, _, err := writeReports(ctx, c, cfg, p, filepath.Join(dir, p.Label))
-		if err != nil {
-			return err
-		}
-		n += len(files)
-		m, err := c.Compute(ctx, p)
-		if err != nil {
-			return err
-		}
-		entries = append(entries, reports.ArchiveEntry{Metrics: m, Dir: p.Label})
+	for _, w := range written {
+		n += w
 	}
 	warnings := c.Warnings()
 	files, err := reports.WriteArchive(dir, entries, reportOptions(cfg, ""))

@@ -2,4 +2,4 @@
 -- the noisy-alert query reads one period of it (analysis-refresh-order keeps
 -- it in created_at order). Derivation recreates the table; this only gives
 -- the empty one of migration 2 the same columns.
-ALTER TABLE a_incident_counts ADD COLUMN created_at TIMESTAMP;
+ALTER TABLE a_incident_counts ADD COLUMN IF NOT EXISTS created_at TIMESTAMP;
