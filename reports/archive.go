@@ -42,7 +42,7 @@ func WriteArchive(dir string, entries []ArchiveEntry, opts Options) ([]string, e
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create archive dir: %w", err)
 	}
 	if err := writeFileAtomic(filepath.Join(dir, IndexFile), data); err != nil {

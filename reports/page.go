@@ -21,7 +21,8 @@ var tmpl = template.Must(template.New("").Funcs(template.FuncMap{
 type pageMeta struct {
 	Title     string
 	Subtitle  string
-	Crumbs    bool // show a link back to index.html
+	Crumbs    bool   // show a link back to index.html
+	Archive   string // link to the page of all periods of a range run; "" for none
 	CSP       string
 	CSS       template.CSS
 	Generated string
@@ -37,6 +38,7 @@ func (r *run) meta(title, subtitle string, crumbs, charts bool) pageMeta {
 		Title:    title,
 		Subtitle: subtitle,
 		Crumbs:   crumbs,
+		Archive:  r.opts.ArchiveHref,
 		CSP:      csp,
 		CSS:      assetCSS(),
 		Version:  r.opts.Version,

@@ -39,6 +39,9 @@ type Options struct {
 	// MetricsFile is the name of the metrics.json written next to the
 	// reports, linked from index.html; "" for no link.
 	MetricsFile string
+	// ArchiveHref links every page to the page of all periods of a range
+	// run (WriteArchive), e.g. "../index.html"; "" for no link.
+	ArchiveHref string
 }
 
 // Service describes a PagerDuty service for display: its name and the team

@@ -86,7 +86,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if !ranged {
 		p := periods[0]
-		files, warnings, err := writeReports(ctx, c, cfg, p, *out)
+		files, warnings, err := writeReports(ctx, c, cfg, p, *out, "")
 		if err != nil {
 			return err
 		}
@@ -127,7 +127,7 @@ func writeRange(ctx context.Context, c *analysis.Computer, cfg analysis.Config, 
 	g.SetLimit(analysis.ComputeParallelism)
 	for i, p := range periods {
 		g.Go(func() error {
-			files, _, err := writeReports(gctx, c, cfg, p, filepath.Join(dir, p.Label))
+			files, _, err := writeReports(gctx, c, cfg, p, filepath.Join(dir, p.Label), "../"+reports.IndexFile)
 			if err != nil {
 				return err
 			}
@@ -147,7 +147,7 @@ func writeRange(ctx context.Context, c *analysis.Computer, cfg analysis.Config, 
 		n += w
 	}
 	warnings := c.Warnings()
-	files, err := reports.WriteArchive(dir, entries, reportOptions(cfg, ""))
+	files, err := reports.WriteArchive(dir, entries, reportOptions(cfg, "", ""))
 	if err != nil {
 		return fmt.Errorf("write reports index: %w", err)
 	}
@@ -185,7 +185,7 @@ func loadConfig(path string) (analysis.Config, error) {
 // writeReports computes period p and its history and writes metrics.json
 // and the HTML reports into dir. It returns the files written and the
 // warnings about the data (users with an unknown time zone, say).
-func writeReports(ctx context.Context, c *analysis.Computer, cfg analysis.Config, p analysis.Period, dir string) ([]string, []string, error) {
+func writeReports(ctx context.Context, c *analysis.Computer, cfg analysis.Config, p analysis.Period, dir, archiveHref string) ([]string, []string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, nil, fmt.Errorf("create output directory: %w", err)
 	}
@@ -214,7 +214,7 @@ func writeReports(ctx context.Context, c *analysis.Computer, cfg analysis.Config
 		History:  history,
 		Heatmaps: heat,
 		Services: services,
-		Options:  reportOptions(cfg, "metrics.json"),
+		Options:  reportOptions(cfg, "metrics.json", archiveHref),
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("write reports: %w", err)
@@ -234,6 +234,7 @@ func withHistory(p analysis.Period) []analysis.Period {
 }
 
 // reportOptions are the presentation options of every report of a run.
-func reportOptions(cfg analysis.Config, metricsFile string) reports.Options {
-	return reports.Options{HideNames: cfg.HideNames, GeneratedAt: time.Now().UTC(), MetricsFile: metricsFile}
+func reportOptions(cfg analysis.Config, metricsFile, archiveHref string) reports.Options {
+	return reports.Options{HideNames: cfg.HideNames, GeneratedAt: time.Now().UTC(), MetricsFile: metricsFile,
+		ArchiveHref: archiveHref}
 }

@@ -49,8 +49,19 @@ func TestReportRange(t *testing.T) {
 			if string(got) != string(want) {
 				t.Errorf("metrics.json of %s in the range differs from the single report's", tc.label)
 			}
-			if _, err := os.Stat(filepath.Join(out, tc.label, "index.html")); err != nil {
-				t.Error(err)
+			// Every page of the period links up to the range's index.
+			pages, _ := filepath.Glob(filepath.Join(out, tc.label, "*.html"))
+			if len(pages) == 0 {
+				t.Fatalf("no HTML pages in %s", tc.label)
+			}
+			for _, page := range pages {
+				b, err := os.ReadFile(page)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(string(b), `<a href="../index.html">↑ All periods</a>`) {
+					t.Errorf("%s does not link ../index.html", page)
+				}
 			}
 			if !strings.Contains(string(index), `href="`+tc.label+`/index.html"`) {
 				t.Errorf("index.html does not link %s/index.html", tc.label)
