@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -39,19 +41,61 @@ type proc struct {
 }
 
 // measure runs cmd to completion and returns its wall time and peak RSS.
+//
+// cmd runs under a launcher (this binary with -child launch) that reads
+// the peak RSS from its own wait: on Linux a process's ru_maxrss starts at
+// the high-water mark of the memory it was exec'd from, and Go starts
+// children with vfork, so a child of this process (which holds the whole
+// synthetic organisation, about 440 MiB) never reported less than this
+// process's RSS. The launcher is small, so that floor drops to a few MiB.
 func measure(cmd *exec.Cmd) (proc, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return proc{}, err
+	}
+	rssFile, err := os.CreateTemp("", "ohbench-rss-*")
+	if err != nil {
+		return proc{}, err
+	}
+	rssFile.Close()
+	defer os.Remove(rssFile.Name())
+	launch := exec.Command(self, append([]string{"-child", "launch", "-rss", rssFile.Name(), "--", cmd.Path}, cmd.Args[1:]...)...)
 	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	launch.Stdout, launch.Stderr = &stdout, &stderr
 	t0 := time.Now()
-	err := cmd.Run()
+	err = launch.Run()
 	p := proc{Wall: time.Since(t0).Seconds(), Stdout: stdout.Bytes()}
 	if err != nil {
 		return p, fmt.Errorf("%s: %w: %s", cmd.Args, err, lastLine(stderr.String()))
 	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		p.MaxRSS = ru.Maxrss * 1024 // Linux reports KiB
+	b, err := os.ReadFile(rssFile.Name())
+	if err != nil {
+		return p, err
+	}
+	if p.MaxRSS, err = strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err != nil {
+		return p, fmt.Errorf("peak RSS of %s: %w", cmd.Args, err)
 	}
 	return p, nil
+}
+
+// launch runs args as a child with this process's stdout and stderr and
+// writes the child's peak RSS (bytes) to rssFile; it exits as the child did.
+func launch(args []string, rssFile string) {
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	err := cmd.Run()
+	if cmd.ProcessState != nil {
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			os.WriteFile(rssFile, []byte(strconv.FormatInt(ru.Maxrss*1024, 10)), 0o600) // Linux reports KiB
+		}
+	}
+	if err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			os.Exit(ee.ExitCode())
+		}
+		fmt.Fprintln(os.Stderr, "ohbench launch:", err)
+		os.Exit(1)
+	}
 }
 
 func lastLine(s string) string {
@@ -217,7 +261,12 @@ func run(cfg config) error {
 	base := filepath.Join(cfg.Work, "base.duckdb")
 	if len(r.Full) > 0 {
 		if _, err := os.Stat(base); err != nil {
-			return fmt.Errorf("resume: %w", err)
+			// A finished run removed it: sync it again (not measured) for
+			// the steps still to run.
+			log.Printf("resume: syncing the base database again (not measured)")
+			if _, err := syncOnce(base, false, since, until); err != nil {
+				return fmt.Errorf("resume: %w", err)
+			}
 		}
 	}
 	for i := len(r.Full); i < cfg.Runs; i++ {

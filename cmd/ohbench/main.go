@@ -34,7 +34,7 @@ import (
 const benchToken = "bench-token"
 
 func main() {
-	child := flag.String("child", "", "run one step in this process: sync (internal) or profile-report (-db, -periods, -out DIR, -cpuprofile)")
+	child := flag.String("child", "", "run one step in this process: sync or launch (internal), or profile-report (-db, -periods, -out DIR, -cpuprofile)")
 	db := flag.String("db", "", "internal: database file of a child step")
 	url := flag.String("url", "", "internal: fake API base URL of a child step")
 	since := flag.String("since", "", "internal: sync since (RFC 3339)")
@@ -54,6 +54,7 @@ func main() {
 	yearRuns := flag.Int("year-runs", 0, "runs of the 52-weeks-plus-12-months report step (default: -runs)")
 	resume := flag.String("resume", "", "go on from the saved `JSON` of a stopped run with the same -work directory")
 	fromJSON := flag.String("render", "", "only render -out again from this saved `JSON` file (written next to -out by a run)")
+	rssFile := flag.String("rss", "", "with -child launch: `file` to write the peak RSS of the command after -- to")
 	flag.Parse()
 
 	if *fromJSON != "" {
@@ -64,6 +65,10 @@ func main() {
 		return
 	}
 
+	if *child == "launch" {
+		launch(flag.Args(), *rssFile)
+		return
+	}
 	if *child != "" {
 		a := childArgs{DB: *db, URL: *url, AllAlerts: *allAlerts, Periods: *labels, CPUProfile: *cpuProfile, Steps: *steps, Out: *out}
 		var err error
