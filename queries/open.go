@@ -17,10 +17,19 @@ var ErrLocked = errors.New("database is in use by another oncall-health process"
 // ErrCorrupt means the file is not a DuckDB database this program can read.
 var ErrCorrupt = errors.New("database file cannot be read")
 
-// MemoryLimit caps DuckDB's own memory (it spills to disk beyond it). The
-// derivation of the report tables of a year of a large account peaked at
-// 1.1 GiB of RSS without it and at 862 MiB with it, in the same 20 s.
+// MemoryLimit caps the memory DuckDB accounts for (it spills to disk beyond
+// it; what it does not account for comes on top). Deriving the report
+// tables of a year of a large account, the step that needs the most,
+// peaked at 1.1 GiB of RSS with DuckDB's default (80 % of RAM), at 1.1 GiB
+// with 640MB, and at 893 MiB with 480MB; at 400MB an earlier version of
+// the derivation ran out of memory (see BENCHMARKS.md).
 const MemoryLimit = "480MB"
+
+// AllocatorFlushThreshold is how much freed memory DuckDB's allocator keeps
+// before it returns memory to the system (DuckDB's default: 128MB). The
+// derivation frees and allocates much between its statements; with 8MB it
+// peaked at 794 MiB of RSS instead of 893 MiB.
+const AllocatorFlushThreshold = "8MB"
 
 // Open opens (creating it if needed) the DuckDB database at path with
 // owner-only permissions and migrates it to LatestVersion.
@@ -33,7 +42,7 @@ func Open(ctx context.Context, path string) (*sql.DB, error) {
 			os.Remove(path)
 		}
 	}
-	db, err := sql.Open("duckdb", path+"?memory_limit="+MemoryLimit)
+	db, err := sql.Open("duckdb", path+"?memory_limit="+MemoryLimit+"&allocator_flush_threshold="+AllocatorFlushThreshold)
 	if err != nil {
 		return nil, classifyOpen(path, err)
 	}
