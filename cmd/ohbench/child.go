@@ -38,7 +38,7 @@ func childSync(ctx context.Context, args childArgs, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer func() { db.Close() }()
 	c := ingest.NewClient(benchToken, ingest.ClientOptions{APIURL: args.URL, RequestsPerMinute: -1})
 	st, err := ingest.Sync(ctx, db, c, ingest.Options{
 		Since: args.Since, Until: args.Until, FetchAllAlerts: args.AllAlerts,
@@ -86,10 +86,15 @@ func childSync(ctx context.Context, args childArgs, out io.Writer) error {
 		// An incident with no alert still costs one request.
 		res.AlertPages += res.Counts["incidents"] - withAlerts
 	}
-	// The sync's Go heap is garbage now; hand it back to the system before
-	// DuckDB builds the report tables, so that the two peaks do not add up
-	// in the process's RSS.
+	// As `oncall-health sync` does: a new handle, and the Go heap back to
+	// the system, before deriving.
+	if err := db.Close(); err != nil {
+		return err
+	}
 	debug.FreeOSMemory()
+	if db, err = queries.Open(ctx, args.DB); err != nil {
+		return err
+	}
 	t0 := time.Now()
 	if _, err := analysis.Derive(ctx, db, analysis.DefaultConfig()); err != nil {
 		return fmt.Errorf("derive report tables: %w", err)
