@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime/debug"
 
 	"github.com/oncall-health/oncall-health/analysis"
 )
@@ -31,7 +32,21 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer func() { db.Close() }()
+	// Derive (when the tables are out of date for cfg) on a handle of its
+	// own: what DuckDB keeps after deriving a large account left the export
+	// of log_entries without memory under queries.MemoryLimit ("failed to
+	// pin block"); the export on a new handle then finds the tables fresh.
+	if _, err := analysis.Derive(ctx, db, cfg); err != nil {
+		return err
+	}
+	if err := db.Close(); err != nil {
+		return err
+	}
+	debug.FreeOSMemory()
+	if db, err = openSynced(ctx, *dbPath); err != nil {
+		return err
+	}
 	files, err := analysis.Export(ctx, db, cfg, *out, *format)
 	if err != nil {
 		return err
