@@ -114,9 +114,10 @@ func (c *Computer) ComputeAll(ctx context.Context, ps []Period) ([]*Metrics, err
 }
 
 // ComputeParallelism is how many periods ComputeAll computes at a time.
-// Each period is a dozen small queries that DuckDB cannot spread over more
-// than one core each; two at a time keep both cores of the benchmark
-// machine busy (see BENCHMARKS.md).
+// Each period is a dozen small queries, each on DuckDB's own threads; on
+// the 2-core benchmark machine two at a time were not measurably faster
+// than one (the machine was shared when measured), so the default is one
+// and every figure in BENCHMARKS.md was measured with it.
 var ComputeParallelism = 1
 
 // Heatmap is InterruptionHeatmap of period p.

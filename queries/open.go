@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	_ "github.com/marcboeker/go-duckdb" // registers the "duckdb" driver
@@ -63,6 +64,19 @@ func Open(ctx context.Context, path string) (*sql.DB, error) {
 		return nil, classifyOpen(path, err)
 	}
 	return db, nil
+}
+
+// Reopen closes db, hands the Go heap's garbage back to the system and
+// opens path again: a fresh handle holds none of what DuckDB kept from the
+// work done on db. The export of a large account ran out of memory under
+// MemoryLimit right after deriving the report tables on the same handle,
+// and not on a new one.
+func Reopen(ctx context.Context, db *sql.DB, path string) (*sql.DB, error) {
+	if err := db.Close(); err != nil {
+		return nil, fmt.Errorf("close %s: %w", path, err)
+	}
+	debug.FreeOSMemory()
+	return Open(ctx, path)
 }
 
 func classifyOpen(path string, err error) error {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"time"
 
 	"github.com/oncall-health/oncall-health/analysis"
@@ -88,11 +87,7 @@ func childSync(ctx context.Context, args childArgs, out io.Writer) error {
 	}
 	// As `oncall-health sync` does: a new handle, and the Go heap back to
 	// the system, before deriving.
-	if err := db.Close(); err != nil {
-		return err
-	}
-	debug.FreeOSMemory()
-	if db, err = queries.Open(ctx, args.DB); err != nil {
+	if db, err = queries.Reopen(ctx, db, args.DB); err != nil {
 		return err
 	}
 	t0 := time.Now()

@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"runtime/debug"
 
 	"github.com/oncall-health/oncall-health/analysis"
+	"github.com/oncall-health/oncall-health/queries"
 )
 
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -40,11 +40,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if _, err := analysis.Derive(ctx, db, cfg); err != nil {
 		return err
 	}
-	if err := db.Close(); err != nil {
-		return err
-	}
-	debug.FreeOSMemory()
-	if db, err = openSynced(ctx, *dbPath); err != nil {
+	if db, err = queries.Reopen(ctx, db, *dbPath); err != nil {
 		return err
 	}
 	files, err := analysis.Export(ctx, db, cfg, *out, *format)

@@ -86,10 +86,11 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if !ranged {
 		p := periods[0]
-		files, warnings, err := writeReports(ctx, c, cfg, p, *out, "")
+		files, m, err := writeReports(ctx, c, cfg, p, *out, "")
 		if err != nil {
 			return err
 		}
+		warnings := m.Warnings
 		printWarnings(stderr, warnings)
 		fmt.Fprintf(stdout, "wrote %d files for %s to %s; open %s\n", len(files), p.Label, *out, filepath.Join(*out, "index.html"))
 		if len(warnings) > 0 {
@@ -104,8 +105,8 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // of them all into dir/index.html. Every period (and every period of its
 // history) is computed once.
 func writeRange(ctx context.Context, c *analysis.Computer, cfg analysis.Config, periods []analysis.Period, dir string, stdout, stderr io.Writer) error {
-	// Every period and its history first, two at a time (see
-	// analysis.ComputeAll); writing the reports then finds them computed.
+	// Every period and its history first (analysis.ComputeAll); writing
+	// the reports then finds them computed.
 	var all []analysis.Period
 	seen := map[string]bool{}
 	for _, p := range periods {
@@ -119,19 +120,14 @@ func writeRange(ctx context.Context, c *analysis.Computer, cfg analysis.Config, 
 	if _, err := c.ComputeAll(ctx, all); err != nil {
 		return err
 	}
-	// Then the reports, two periods at a time: rendering is CPU, writing
-	// is mostly waiting for fsync, and the two overlap.
+	// Then the reports, analysis.ComputeParallelism periods at a time.
 	entries := make([]reports.ArchiveEntry, len(periods))
 	written := make([]int, len(periods))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(analysis.ComputeParallelism)
 	for i, p := range periods {
 		g.Go(func() error {
-			files, _, err := writeReports(gctx, c, cfg, p, filepath.Join(dir, p.Label), "../"+reports.IndexFile)
-			if err != nil {
-				return err
-			}
-			m, err := c.Compute(gctx, p)
+			files, m, err := writeReports(gctx, c, cfg, p, filepath.Join(dir, p.Label), "../"+reports.IndexFile)
 			if err != nil {
 				return err
 			}
@@ -183,9 +179,10 @@ func loadConfig(path string) (analysis.Config, error) {
 }
 
 // writeReports computes period p and its history and writes metrics.json
-// and the HTML reports into dir. It returns the files written and the
-// warnings about the data (users with an unknown time zone, say).
-func writeReports(ctx context.Context, c *analysis.Computer, cfg analysis.Config, p analysis.Period, dir, archiveHref string) ([]string, []string, error) {
+// and the HTML reports into dir, linking every page to archiveHref unless
+// it is "". It returns the files written and p's metrics, whose Warnings
+// are about the data (users with an unknown time zone, say).
+func writeReports(ctx context.Context, c *analysis.Computer, cfg analysis.Config, p analysis.Period, dir, archiveHref string) ([]string, *analysis.Metrics, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, nil, fmt.Errorf("create output directory: %w", err)
 	}
@@ -219,7 +216,7 @@ func writeReports(ctx context.Context, c *analysis.Computer, cfg analysis.Config
 	if err != nil {
 		return nil, nil, fmt.Errorf("write reports: %w", err)
 	}
-	return append([]string{"metrics.json"}, files...), cur.Warnings, nil
+	return append([]string{"metrics.json"}, files...), cur, nil
 }
 
 // withHistory is p's history (historyLen[p.Kind] periods before it,
