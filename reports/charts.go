@@ -150,16 +150,7 @@ func stackedBars(id, label string, cats []string, series []barSeries, class stri
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true), AxisLabel: &opts.AxisLabel{Width: 180, Overflow: "truncate"}}),
 	)...)
 	c.SetXAxis(cats)
-	for _, s := range series {
-		data := make([]opts.BarData, len(s.Values))
-		for i, v := range s.Values {
-			data[i] = opts.BarData{Value: round1(v)}
-		}
-		c.AddSeries(s.Name, data,
-			charts.WithBarChartOpts(opts.BarChart{Stack: "total", BarWidth: "60%"}),
-			charts.WithItemStyleOpts(opts.ItemStyle{Color: s.Color}),
-		)
-	}
+	addStacks(c, series, opts.BarChart{Stack: "total", BarWidth: "60%"})
 	c.XYReversal()
 	if class == "" {
 		class = "chart"
@@ -177,17 +168,20 @@ func periodBars(id, label string, cats []string, series []barSeries) chartView {
 		charts.WithYAxisOpts(opts.YAxis{Type: "value", MinInterval: 1}),
 	)...)
 	c.SetXAxis(cats)
+	addStacks(c, series, opts.BarChart{Stack: "total"})
+	return chartView{ID: id, Class: "chart", Label: label, Option: optionOf(c)}
+}
+
+// addStacks adds each series to c as bars with style bar, values rounded
+// to one decimal.
+func addStacks(c *charts.Bar, series []barSeries, bar opts.BarChart) {
 	for _, s := range series {
 		data := make([]opts.BarData, len(s.Values))
 		for i, v := range s.Values {
 			data[i] = opts.BarData{Value: round1(v)}
 		}
-		c.AddSeries(s.Name, data,
-			charts.WithBarChartOpts(opts.BarChart{Stack: "total"}),
-			charts.WithItemStyleOpts(opts.ItemStyle{Color: s.Color}),
-		)
+		c.AddSeries(s.Name, data, charts.WithBarChartOpts(bar), charts.WithItemStyleOpts(opts.ItemStyle{Color: s.Color}))
 	}
-	return chartView{ID: id, Class: "chart", Label: label, Option: optionOf(c)}
 }
 
 type barSeries struct {
