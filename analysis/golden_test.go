@@ -85,8 +85,9 @@ func TestGoldenSmall(t *testing.T) {
 	}
 
 	// The on-call unions hold disjoint stretches: a stretch counted twice
-	// doubles on-call time. Deriving every table in one transaction once
-	// left a_user_oncall with a stale stretch beside the union (user PIIS4XZ:
+	// doubles on-call time. Union statements that ordered tied segments
+	// differently in two windows once left a_user_oncall with a stale
+	// stretch beside the union (user PIIS4XZ:
 	// [14 Sep 07:00, 21 Sep 07:00) beside [14 Sep 07:00, 16 Nov 14:00)), and
 	// her on-call share of the 28 days before 5 October came out as 27.7
 	// days instead of 20.7.
@@ -115,5 +116,55 @@ func TestGoldenSmall(t *testing.T) {
 	}
 	if want := 20 + 17.0/24; math.Abs(days-want) > 1e-9 {
 		t.Errorf("PIIS4XZ on call %.6f days in the 28 days before 2026-W40 ended, want %.6f", days, want)
+	}
+
+	// The tied team (pagerdutytest.TiedTeamName): its member TiedUserName
+	// holds level 1 of one policy and level 2 of the other, both 07:00-19:00
+	// UTC every day of the history, so every segment has a twin with the
+	// same start and end. Counted once, the 28 days [12 Oct, 9 Nov) before
+	// 2026-W45 ends hold 28 * 12 h of her 672 h: on_call_share_28d = 0.5
+	// exactly, elevated (> 0.25) and not high (> 0.50); the week holds
+	// 7 * 12 h = 302,400 s, and October 31 * 12 h = 1,339,200 s. October's
+	// risk is the worst of the whole ISO weeks overlapping it, the earliest
+	// on a tie; history starts 21 Sep, so W40's 28 days [7 Sep, 5 Oct) hold
+	// 14 days of hers: 14 * 12 h / 672 h = 0.25, not > 0.25; W41's
+	// [14 Sep, 12 Oct) hold 21: 0.375, elevated, the earliest elevated week.
+	tiedID, ok := org.UserID(pagerdutytest.TiedUserName)
+	if !ok {
+		t.Fatalf("no user %s", pagerdutytest.TiedUserName)
+	}
+	for _, c := range []struct {
+		label  string
+		period func() (analysis.Period, error)
+		onCall float64
+		share  float64
+	}{
+		{"2026-W45", func() (analysis.Period, error) { return analysis.ParseWeek("2026-W45", time.UTC) }, 7 * 12 * 3600, 0.5},
+		{"2026-10", func() (analysis.Period, error) { return analysis.ParseMonth("2026-10", time.UTC) }, 31 * 12 * 3600, 0.375},
+	} {
+		p, err := c.period()
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := analysis.Compute(ctx, db, p, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var found bool
+		for _, r := range m.Responders {
+			if r.ID != tiedID {
+				continue
+			}
+			found = true
+			if r.OnCallSeconds != c.onCall {
+				t.Errorf("%s: %s on call %v s, want %v", c.label, pagerdutytest.TiedUserName, r.OnCallSeconds, c.onCall)
+			}
+			if r.Risk != "elevated" || len(r.Reasons) != 1 || r.Reasons[0].Rule != "on_call_share_28d" || r.Reasons[0].Value != c.share {
+				t.Errorf("%s: %s risk %s, reasons %+v; want elevated by on_call_share_28d = %v", c.label, pagerdutytest.TiedUserName, r.Risk, r.Reasons, c.share)
+			}
+		}
+		if !found {
+			t.Errorf("%s: %s is not a responder", c.label, pagerdutytest.TiedUserName)
+		}
 	}
 }

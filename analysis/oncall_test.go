@@ -182,3 +182,56 @@ func TestBusiestShiftsTopFive(t *testing.T) {
 		t.Errorf("alerts_per_shift = %+v", tm.AlertsPerShift)
 	}
 }
+
+// TestTiedSegments: responder TS is on call through two escalation policies
+// fed by the same 12-hour schedule: level 1 of EP1 and level 2 of EP2, both
+// 00:00-12:00 UTC every day for the 8 weeks 2026-09-14 .. 2026-11-09 (a
+// Monday to a Monday). Every pair of segments ties on start and end; the
+// unions used to join some day's stretch with the next day's.
+func TestTiedSegments(t *testing.T) {
+	p := newPlanter(t)
+	p.team("T1")
+	p.team("T2")
+	p.policy("EP1", "T1")
+	p.policy("EP2", "T2")
+	p.user("TS", "UTC")
+	first := ts("2026-09-14T00:00:00Z")
+	for d := range 56 {
+		start := first.AddDate(0, 0, d)
+		s, e := start.Format(time.RFC3339), start.Add(12*time.Hour).Format(time.RFC3339)
+		p.oncall("TS", "EP1", 1, s, e)
+		p.oncall("TS", "EP2", 2, s, e)
+	}
+	m := p.compute("2026-W45") // [2026-11-02, 2026-11-09)
+	r := responderByID(t, m, "TS")
+	// The week holds 7 days of 12 h, counted once though two segments
+	// cover each: 7 * 12 h = 302,400 s, all of it on level 1 (EP1).
+	if r.OnCallSeconds != 7*12*3600 || r.OnCallSecondsLevel1 != 7*12*3600 {
+		t.Errorf("on call = %v / level 1 %v, want 302400 / 302400", r.OnCallSeconds, r.OnCallSecondsLevel1)
+	}
+	// 28-day window [10-12, 11-09): 28 stretches of 12 h = 336 h of 672 h:
+	// on_call_share_28d = 0.5 exactly, > 0.25 (elevated) and not > 0.50
+	// (high). The longest stretch is 12 h = 0.5 days, far under 7.
+	checkRisk(t, r, "elevated", []Reason{{"on_call_share_28d", 0.5, 0.25, "elevated"}})
+
+	// Level-1 shifts of T1 starting in the week: one per day, 7, each 12 h.
+	if tm := teamByID(t, m, "T1"); tm.AlertsPerShift.Shifts != 7 {
+		t.Errorf("T1 shifts = %d, want 7", tm.AlertsPerShift.Shifts)
+	}
+	// The union tables themselves: 56 stretches of exactly 12 h each.
+	for _, table := range []string{"a_user_oncall", "a_user_oncall_l1"} {
+		var n, bad int
+		if err := p.db.QueryRow(`SELECT count(*), count(*) FILTER (WHERE end_at - start_at <> INTERVAL 12 HOUR) FROM `+table+` WHERE user_id = 'TS'`).Scan(&n, &bad); err != nil {
+			t.Fatal(err)
+		}
+		if n != 56 || bad != 0 {
+			t.Errorf("%s: %d stretches (%d not 12 h), want 56 of 12 h", table, n, bad)
+		}
+	}
+	// The month: November 2026 holds [11-01, 11-09) of the segments: 8
+	// days of 12 h = 345,600 s.
+	mo := responderByID(t, p.compute("2026-11"), "TS")
+	if mo.OnCallSeconds != 8*12*3600 {
+		t.Errorf("November on call = %v, want 345600", mo.OnCallSeconds)
+	}
+}

@@ -255,13 +255,14 @@ func rebuild(ctx context.Context, db *sql.DB, cfg Config, zones []string) (err e
 	if err = tx.Commit(); err != nil {
 		return fmt.Errorf("refresh analysis tables: %w", err)
 	}
-	// Each step commits on its own. In one transaction for all steps,
-	// DuckDB 1.1.3 left a stale stretch beside its union in a_user_oncall
-	// (on-call time counted twice; TestGoldenSmall), and the derivation
-	// of a year of the large organisation peaked at 1,124-1,187 MiB of RSS;
-	// per-step commits with MemoryLimit 480MB peaked at 893 MiB. No reader
-	// sees the half-built tables: the database is open in this process
-	// only (ErrLocked).
+	// Each step commits on its own: in one transaction for all steps, the
+	// derivation of a year of the large organisation peaked at
+	// 1,124-1,187 MiB of RSS; per-step commits with MemoryLimit 480MB
+	// peaked at 893 MiB. No reader sees the half-built tables: the
+	// database is open in this process only (ErrLocked). (A duplicated
+	// on-call stretch once blamed on DuckDB here came from our union
+	// statements ordering tied segments differently in two windows; see
+	// analysis-refresh-user-oncall and TestUnionProperty.)
 	for _, step := range refreshSteps {
 		if _, err := db.ExecContext(ctx, queries.Get(step)); err != nil {
 			return fmt.Errorf("%s: %w", step, err)

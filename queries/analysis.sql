@@ -276,15 +276,22 @@ LEFT JOIN escalation_policies ep ON ep.id = o.escalation_policy_id;
 -- name: analysis-refresh-shifts
 -- Level-1 shifts (maximal runs of same user, policy and level that overlap or
 -- touch) with the alerts created inside [start, end) on incidents of the policy.
+-- Built as the unions below are (see analysis-refresh-user-oncall): one row per
+-- distinct start first, so the two windows order the same rows the same way.
 CREATE OR REPLACE TABLE a_shifts AS
-WITH o AS (
+WITH d AS (
+    SELECT user_id, escalation_policy_id, escalation_level, any_value(team_id) AS team_id,
+           start_at, max(end_at) AS end_at
+    FROM a_segments WHERE escalation_level = 1 AND end_at > start_at
+    GROUP BY user_id, escalation_policy_id, escalation_level, start_at
+), o AS (
     SELECT *, max(end_at) OVER (PARTITION BY user_id, escalation_policy_id, escalation_level
-                                ORDER BY start_at, end_at ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
-    FROM a_segments WHERE escalation_level = 1
+                                ORDER BY start_at ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+    FROM d
 ), k AS (
     SELECT *, sum(CASE WHEN prev_end IS NULL OR start_at > prev_end THEN 1 ELSE 0 END)
                OVER (PARTITION BY user_id, escalation_policy_id, escalation_level
-                     ORDER BY start_at, end_at ROWS UNBOUNDED PRECEDING) AS grp
+                     ORDER BY start_at ROWS UNBOUNDED PRECEDING) AS grp
     FROM o
 ), sh AS (
     SELECT user_id, escalation_policy_id, escalation_level, any_value(team_id) AS team_id,
@@ -306,47 +313,67 @@ ORDER BY e.start_at, e.user_id, e.escalation_policy_id;
 
 -- name: analysis-refresh-user-oncall
 -- Each user's on-call stretches: the union of all its segments, any policy or
--- level; segments that overlap or touch join.
+-- level, as half-open intervals; segments that overlap or touch join, and a
+-- zero-length segment holds no time and makes no stretch.
+--
+-- How: d keeps one row per user and distinct start (the longest segment
+-- starting there), so each partition's ORDER BY start_at has no peers. That
+-- matters: prev_end and grp are two window computations, and SQL orders peers
+-- (rows whose ORDER BY keys tie) in no defined way, so with tied segments the
+-- two windows could see them in different orders. A segment then took a
+-- prev_end computed as if it came after its twin, and joined the stretch
+-- before it: a stretch from one day's start into the next day's end.
 CREATE OR REPLACE TABLE a_user_oncall AS
-WITH o AS (
-    SELECT user_id, start_at, end_at,
-           max(end_at) OVER (PARTITION BY user_id ORDER BY start_at, end_at
-                             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
-    FROM a_segments
+WITH d AS (
+    SELECT user_id, start_at, max(end_at) AS end_at
+    FROM a_segments WHERE end_at > start_at
+    GROUP BY user_id, start_at
+), o AS (
+    SELECT *, max(end_at) OVER (PARTITION BY user_id ORDER BY start_at
+                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+    FROM d
 ), k AS (
     SELECT *, sum(CASE WHEN prev_end IS NULL OR start_at > prev_end THEN 1 ELSE 0 END)
-               OVER (PARTITION BY user_id ORDER BY start_at, end_at ROWS UNBOUNDED PRECEDING) AS grp
+               OVER (PARTITION BY user_id ORDER BY start_at ROWS UNBOUNDED PRECEDING) AS grp
     FROM o
 )
 SELECT user_id, min(start_at) AS start_at, max(end_at) AS end_at FROM k GROUP BY user_id, grp;
 
 -- name: analysis-refresh-user-oncall-l1
--- Each user's level-1 on-call time as a union of intervals.
+-- Each user's level-1 on-call time as a union of intervals (built as
+-- analysis-refresh-user-oncall).
 CREATE OR REPLACE TABLE a_user_oncall_l1 AS
-WITH o AS (
-    SELECT user_id, start_at, end_at,
-           max(end_at) OVER (PARTITION BY user_id ORDER BY start_at, end_at
-                             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
-    FROM a_segments WHERE escalation_level = 1
+WITH d AS (
+    SELECT user_id, start_at, max(end_at) AS end_at
+    FROM a_segments WHERE escalation_level = 1 AND end_at > start_at
+    GROUP BY user_id, start_at
+), o AS (
+    SELECT *, max(end_at) OVER (PARTITION BY user_id ORDER BY start_at
+                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+    FROM d
 ), k AS (
     SELECT *, sum(CASE WHEN prev_end IS NULL OR start_at > prev_end THEN 1 ELSE 0 END)
-               OVER (PARTITION BY user_id ORDER BY start_at, end_at ROWS UNBOUNDED PRECEDING) AS grp
+               OVER (PARTITION BY user_id ORDER BY start_at ROWS UNBOUNDED PRECEDING) AS grp
     FROM o
 )
 SELECT user_id, min(start_at) AS start_at, max(end_at) AS end_at FROM k GROUP BY user_id, grp;
 
 -- name: analysis-refresh-team-oncall-l1
 -- Per team: the time covered by at least one level-1 segment on any of the
--- team's escalation policies (union over users and policies).
+-- team's escalation policies (union over users and policies, built as
+-- analysis-refresh-user-oncall).
 CREATE OR REPLACE TABLE a_team_oncall_l1 AS
-WITH o AS (
-    SELECT team_id, start_at, end_at,
-           max(end_at) OVER (PARTITION BY team_id ORDER BY start_at, end_at
-                             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
-    FROM a_segments WHERE escalation_level = 1
+WITH d AS (
+    SELECT team_id, start_at, max(end_at) AS end_at
+    FROM a_segments WHERE escalation_level = 1 AND end_at > start_at
+    GROUP BY team_id, start_at
+), o AS (
+    SELECT *, max(end_at) OVER (PARTITION BY team_id ORDER BY start_at
+                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+    FROM d
 ), k AS (
     SELECT *, sum(CASE WHEN prev_end IS NULL OR start_at > prev_end THEN 1 ELSE 0 END)
-               OVER (PARTITION BY team_id ORDER BY start_at, end_at ROWS UNBOUNDED PRECEDING) AS grp
+               OVER (PARTITION BY team_id ORDER BY start_at ROWS UNBOUNDED PRECEDING) AS grp
     FROM o
 )
 SELECT team_id, min(start_at) AS start_at, max(end_at) AS end_at FROM k GROUP BY team_id, grp;

@@ -24,9 +24,9 @@ func TestGoPagerDutyDecodes(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := org.Users()
-		// 40 users: 37 team members (7+6+6+6+6+6) and 3 managers.
-		if len(r.Users) != 40 || len(want) != 40 || r.Total != 40 || r.More {
-			t.Fatalf("got %d users (total %d, more %v), want 40", len(r.Users), r.Total, r.More)
+		// 42 users: 39 team members (7+6+6+6+6+6 and the tied team's 2) and 3 managers.
+		if len(r.Users) != 42 || len(want) != 42 || r.Total != 42 || r.More {
+			t.Fatalf("got %d users (total %d, more %v), want 42", len(r.Users), r.Total, r.More)
 		}
 		for i, u := range r.Users {
 			if u.ID != want[i].ID || u.Name != want[i].Name || u.Timezone != want[i].TimeZone || u.Email != want[i].Email {
@@ -50,8 +50,8 @@ func TestGoPagerDutyDecodes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Six planted teams.
-		if len(r.Teams) != 6 || r.Teams[0].Name != OverloadedTeamName {
+		// Six planted teams and the tied team (TiedTeamName).
+		if len(r.Teams) != 7 || r.Teams[0].Name != OverloadedTeamName {
 			t.Fatalf("teams: %+v", r.Teams)
 		}
 	})
@@ -84,9 +84,9 @@ func TestGoPagerDutyDecodes(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := org.EscalationPolicies()
-		// One policy per team plus the legacy one.
-		if len(r.EscalationPolicies) != 7 {
-			t.Fatalf("%d policies, want 7", len(r.EscalationPolicies))
+		// One policy per planted team, the legacy one and the tied team's two.
+		if len(r.EscalationPolicies) != 9 {
+			t.Fatalf("%d policies, want 9", len(r.EscalationPolicies))
 		}
 		for i, p := range r.EscalationPolicies {
 			wantTeams := 1

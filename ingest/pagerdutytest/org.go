@@ -56,6 +56,12 @@ const (
 	NightlyServiceName   = "etl-nightly"
 	NastyServiceName     = "payments-api"
 	NoTeamServiceName    = "legacy-cron"
+	// TiedTeamName's two members each hold two identical 12-hour segments
+	// every day (07:00-19:00 UTC): level 1 of one of the team's policies and
+	// level 2 of the other. TiedUserName is level 1 of TiedTeamName's
+	// "Escalation" policy and level 2 of its "Components" policy.
+	TiedTeamName = "Status Page"
+	TiedUserName = "Inês Duarte"
 
 	OpenTriggeredTitle    = "Replica lag above threshold on ledger-db (never acknowledged)"
 	OpenAcknowledgedTitle = "Settlement export stuck (acknowledged, still open)"
@@ -189,6 +195,7 @@ const (
 	rotWeekly uint8 = iota
 	rotFollowSun
 	rotNightLayer
+	rotDay12 // members[0] every day 07:00-19:00 UTC
 )
 
 type schedule struct {

@@ -43,6 +43,11 @@ func (o *Org) buildSchedules() {
 				base = append(base, seg{ds, ds + 12*3600, int32(sc.members[int(wk)%len(sc.members)])},
 					seg{ds + 12*3600, ds + 24*3600, int32(sc.members2[int(wk)%len(sc.members2)])})
 			}
+		case rotDay12:
+			for d := from/day - 1; d*day < to; d++ {
+				ds := d*day + 7*3600
+				base = append(base, seg{ds, ds + 12*3600, int32(sc.members[0])})
+			}
 		case rotNightLayer:
 			t0 := time.Unix(from-day, 0).In(sc.loc)
 			y, m, dd := t0.Date()

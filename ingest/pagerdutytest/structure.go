@@ -176,6 +176,21 @@ func (o *Org) buildStructure() {
 		schedule{name: "Legacy on-call", kind: rotWeekly, loc: berlin, members: legacy},
 		schedule{name: "Legacy managers", kind: rotWeekly, loc: berlin, members: []int{mgrIdx[0], mgrIdx[1]}})
 	o.addService(svcSpec{NoTeamServiceName, "Old cron host nobody owns", 0.7, svcNormal}, -1, pi, berlin)
+
+	// The tied team, added last so that no other ID moves: two people, two
+	// policies without services, the same 12-hour day segments at level 1
+	// of one policy and level 2 of the other.
+	ti := len(o.teams)
+	o.teams = append(o.teams, team{id: o.shortID(kTeam, ti), name: TiedTeamName, desc: "Public status page and its components"})
+	lisbon := mustZone("Europe/Lisbon")
+	a := addUser(memberSpec{TiedUserName, "Europe/Lisbon"}, ti)
+	b := addUser(memberSpec{"Kwame Mensah", "Africa/Accra"}, ti)
+	o.addPolicy(TiedTeamName+" Escalation", ti, 15*60,
+		schedule{name: TiedTeamName + " Primary", kind: rotDay12, loc: lisbon, members: []int{a}},
+		schedule{name: TiedTeamName + " Backup", kind: rotDay12, loc: lisbon, members: []int{b}})
+	o.addPolicy(TiedTeamName+" Components Escalation", ti, 15*60,
+		schedule{name: TiedTeamName + " Components Primary", kind: rotDay12, loc: lisbon, members: []int{b}},
+		schedule{name: TiedTeamName + " Components Backup", kind: rotDay12, loc: lisbon, members: []int{a}})
 }
 
 func (o *Org) addPolicy(name string, ti int, delay int32, l1, l2 schedule) int {
