@@ -137,6 +137,9 @@ func compute(ctx context.Context, db *sql.DB, p Period, cfg Config, warnings []s
 	}
 	m.Period.Start = p.Start.UTC()
 	m.Period.End = p.End.UTC()
+	if err := db.QueryRowContext(ctx, queries.Get("analysis-team-source")).Scan(&m.Period.TeamSource); err != nil {
+		return nil, fmt.Errorf("team source: %w", err)
+	}
 
 	totals := map[string]*Totals{} // "" = org
 	tot := func(team string) *Totals {

@@ -24,6 +24,7 @@ var ErrConfig = errors.New("config")
 // key is optional; DefaultConfig holds the defaults. Example:
 //
 //	time_zone: Europe/Berlin        # report time zone (periods); default UTC
+//	default_time_zone: Europe/Berlin # zone of users without one (and deleted users); default time_zone
 //	hours:                          # default hour classes, local "HH:MM"
 //	  business_start: "08:00"       # business: Monday to Friday [start, end)
 //	  business_end: "18:00"
@@ -49,6 +50,11 @@ type Config struct {
 	// TimeZone is the IANA name of the report time zone in which periods
 	// (ISO weeks, months) start and end. Default "UTC".
 	TimeZone string `yaml:"time_zone"`
+	// DefaultTimeZone is the IANA zone in which the hour classes of a user
+	// without a time zone, with one the tz database does not know, or
+	// deleted from PagerDuty (named by notifications only) are taken.
+	// Empty (the default) means TimeZone.
+	DefaultTimeZone string `yaml:"default_time_zone"`
 	// Hours are the default hour classes of every team.
 	Hours Hours `yaml:"hours"`
 	// TeamHours overrides Hours per team id; empty fields inherit Hours.
@@ -233,6 +239,11 @@ func (c Config) Validate() error {
 	if _, err := loadZone(c.TimeZone); err != nil {
 		return bad("time_zone", "unknown IANA time zone %q", c.TimeZone)
 	}
+	if c.DefaultTimeZone != "" {
+		if _, err := loadZone(c.DefaultTimeZone); err != nil {
+			return bad("default_time_zone", "unknown IANA time zone %q", c.DefaultTimeZone)
+		}
+	}
 	if _, err := c.Hours.seconds("hours", nil); err != nil {
 		return err
 	}
@@ -365,6 +376,15 @@ func loadZone(name string) (*time.Location, error) {
 		return nil, fmt.Errorf("unknown time zone %q", name)
 	}
 	return time.LoadLocation(name)
+}
+
+// FallbackZone returns the name of the zone for users without a usable time
+// zone: DefaultTimeZone, else TimeZone.
+func (c Config) FallbackZone() string {
+	if c.DefaultTimeZone != "" {
+		return c.DefaultTimeZone
+	}
+	return c.TimeZone
 }
 
 // Location returns the report time zone (UTC when invalid; Validate refuses that).

@@ -55,10 +55,11 @@ func generateNotifications(seed int64) (zones map[string]string, ns []genNotify)
 
 // referenceInterruptions applies the spec's rules in plain Go: per user,
 // phone/SMS/push notifications in time order (log entry id breaking ties),
-// anchored 60 s window, hour class in the user's zone (UTC when unknown)
+// anchored 60 s window, hour class in the user's zone (the fallback zone
+// when unknown: config default_time_zone, else the report time zone)
 // with the default hours. It returns per user the interruptions in
 // [start, end) and the distinct incidents of their first notifications.
-func referenceInterruptions(zones map[string]string, ns []genNotify, start, end time.Time) (map[string]Interruptions, map[string]int) {
+func referenceInterruptions(zones map[string]string, fallback *time.Location, ns []genNotify, start, end time.Time) (map[string]Interruptions, map[string]int) {
 	byUser := map[string][]genNotify{}
 	for _, n := range ns {
 		if n.channel == "email" {
@@ -77,7 +78,7 @@ func referenceInterruptions(zones map[string]string, ns []genNotify, start, end 
 		})
 		loc, err := loadZone(zones[user])
 		if err != nil {
-			loc = time.UTC
+			loc = fallback
 		}
 		seen := map[string]bool{}
 		var anchor time.Time
@@ -140,7 +141,9 @@ func TestInterruptionsCrossCheck(t *testing.T) {
 	for _, label := range []string{"2026-W41", "2026-W44", "2026-W45", "2026-10", "2026-11"} {
 		t.Run(label, func(t *testing.T) {
 			m := p.computeCfg(label, cfg)
-			want, wantInc := referenceInterruptions(zones, ns, m.Period.Start, m.Period.End)
+			// No default_time_zone: users without a usable zone are
+			// classified in the report zone, Europe/Berlin.
+			want, wantInc := referenceInterruptions(zones, cfg.Location(), ns, m.Period.Start, m.Period.End)
 			got := map[string]Responder{}
 			var org Interruptions
 			for _, r := range m.Responders {

@@ -33,7 +33,8 @@ func TestEmptyPeriod(t *testing.T) {
     "label": "2026-W45",
     "start": "2026-11-01T23:00:00Z",
     "end": "2026-11-08T23:00:00Z",
-    "time_zone": "Europe/Berlin"
+    "time_zone": "Europe/Berlin",
+    "team_source": "teams"
   },
   "org": {
     "incidents": 0,
@@ -167,7 +168,7 @@ func TestJSONKeyOrder(t *testing.T) {
 		"open_incidents", "noise_incidents", "noise_incident_share", "toil_ratio"}
 	want := map[string][]string{
 		"":                          {"schema_version", "period", "org", "teams", "responders", "noisy_alerts"},
-		".period":                   {"kind", "label", "start", "end", "time_zone"},
+		".period":                   {"kind", "label", "start", "end", "time_zone", "team_source"},
 		".org":                      totals,
 		".org.interruptions":        {"total", "business", "off", "sleep"},
 		".org.mtta":                 {"count", "mean", "p50", "p90"},

@@ -136,9 +136,11 @@ func TestOnCall(t *testing.T) {
 	}
 }
 
-// TestShiftTeamUnassigned: a shift on a policy without team belongs to "unassigned".
+// TestShiftTeamUnassigned: on an account with teams (T1), a shift on a
+// policy without team belongs to "unassigned".
 func TestShiftTeamUnassigned(t *testing.T) {
 	p := newPlanter(t)
+	p.team("T1")
 	p.policy("EPX", "")
 	p.user("U1", "UTC")
 	p.oncall("U1", "EPX", 1, "2026-11-02T00:00:00Z", "2026-11-02T12:00:00Z")

@@ -86,7 +86,7 @@ func configDigest(cfg Config) string {
 	for _, step := range refreshSteps {
 		fmt.Fprintf(h, "%s\x00", queries.Get(step))
 	}
-	fmt.Fprintf(h, "%+v|%v|%v|%d", cfg.Hours, cfg.Noise.TransientSeconds, time.Duration(cfg.Noise.RepeatWindow), cfg.Noise.RepeatCount)
+	fmt.Fprintf(h, "%+v|%v|%v|%d|%s", cfg.Hours, cfg.Noise.TransientSeconds, time.Duration(cfg.Noise.RepeatWindow), cfg.Noise.RepeatCount, cfg.FallbackZone())
 	ids := make([]string, 0, len(cfg.TeamHours))
 	for id := range cfg.TeamHours {
 		ids = append(ids, id)
@@ -101,6 +101,7 @@ func configDigest(cfg Config) string {
 // refreshSteps are the statements that rebuild the a_* tables, in order.
 var refreshSteps = []string{
 	"analysis-refresh-users",
+	"analysis-refresh-teams",
 	"analysis-refresh-incidents",
 	"analysis-refresh-alerts",
 	"analysis-refresh-notify",
@@ -124,7 +125,7 @@ func ensureFresh(ctx context.Context, db *sql.DB, cfg Config) ([]string, error) 
 	if err := queries.Migrate(ctx, db); err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
-	zones, err := userZones(ctx, db)
+	zones, err := userZones(ctx, db, cfg.FallbackZone())
 	if err != nil {
 		return nil, err
 	}
@@ -154,14 +155,15 @@ func ensureFresh(ctx context.Context, db *sql.DB, cfg Config) ([]string, error) 
 	return zoneWarnings(ctx, db)
 }
 
-// userZones returns the loadable zones of all users plus "UTC", sorted.
-func userZones(ctx context.Context, db *sql.DB) ([]string, error) {
+// userZones returns the loadable zones of all users plus "UTC" and the
+// fallback zone, sorted.
+func userZones(ctx context.Context, db *sql.DB, fallback string) ([]string, error) {
 	rows, err := db.QueryContext(ctx, queries.Get("analysis-user-zones"))
 	if err != nil {
 		return nil, fmt.Errorf("list user time zones: %w", err)
 	}
 	defer rows.Close()
-	set := map[string]bool{"UTC": true}
+	set := map[string]bool{"UTC": true, fallback: true}
 	for rows.Next() {
 		var z string
 		if err := rows.Scan(&z); err != nil {
@@ -244,7 +246,7 @@ func rebuild(ctx context.Context, db *sql.DB, cfg Config, zones []string) (err e
 		return fmt.Errorf("write noise params: %w", err)
 	}
 	if _, err = tx.ExecContext(ctx, queries.Get("analysis-params-insert"), cfg.Noise.TransientSeconds,
-		time.Duration(cfg.Noise.RepeatWindow).Seconds(), cfg.Noise.RepeatCount); err != nil {
+		time.Duration(cfg.Noise.RepeatWindow).Seconds(), cfg.Noise.RepeatCount, cfg.FallbackZone()); err != nil {
 		return fmt.Errorf("write noise params: %w", err)
 	}
 	// Until the new fingerprint is written, the tables are not fresh: a
@@ -280,14 +282,18 @@ func zoneWarnings(ctx context.Context, db *sql.DB) ([]string, error) {
 	defer rows.Close()
 	var out []string
 	for rows.Next() {
-		var id, z string
-		if err := rows.Scan(&id, &z); err != nil {
+		var id, z, used string
+		var deleted bool
+		if err := rows.Scan(&id, &z, &deleted, &used); err != nil {
 			return nil, fmt.Errorf("check user time zones: %w", err)
 		}
-		if z == "" {
-			out = append(out, fmt.Sprintf("user %s has no time zone; hour classes use UTC", id))
-		} else {
-			out = append(out, fmt.Sprintf("user %s has unknown time zone %q; hour classes use UTC", id, z))
+		switch {
+		case deleted:
+			out = append(out, fmt.Sprintf("user %s was notified but is no longer in PagerDuty (a deleted user); named \"deleted user %s\", hour classes use %s", id, id, used))
+		case z == "":
+			out = append(out, fmt.Sprintf("user %s has no time zone; hour classes use %s", id, used))
+		default:
+			out = append(out, fmt.Sprintf("user %s has unknown time zone %q; hour classes use %s", id, z, used))
 		}
 	}
 	return out, rows.Err()

@@ -29,6 +29,11 @@ type Period struct {
 	Start    time.Time `json:"start"`
 	End      time.Time `json:"end"`
 	TimeZone string    `json:"time_zone"`
+	// TeamSource says what the teams of metrics.json are: "teams" (the
+	// account's teams) or "escalation_policies" (an account without the
+	// teams ability, where each escalation policy stands in as a team).
+	// Compute fills it; an added key of schema version 1.
+	TeamSource string `json:"team_source"`
 }
 
 // Interruptions counts pages by hour class of their first notification.

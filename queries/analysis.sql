@@ -18,7 +18,10 @@ SELECT concat_ws('/',
     (SELECT count(*) || ':' || coalesce(sum(hash(id, team_id)), 0) FROM services),
     (SELECT count(*) || ':' || coalesce(sum(hash(id, team_id)), 0) FROM escalation_policies),
     (SELECT count(*) || ':' || coalesce(sum(hash(resource, watermark, updated_at)), 0) FROM sync_state),
-    (SELECT count(*) || ':' || coalesce(sum(hash(zone, valid_from, offset_seconds)), 0) FROM tz_offsets)
+    (SELECT count(*) || ':' || coalesce(sum(hash(zone, valid_from, offset_seconds)), 0) FROM tz_offsets),
+    (SELECT count(*) || ':' || coalesce(sum(hash(id, name)), 0) FROM teams),
+    (SELECT count(*) || ':' || coalesce(sum(hash(user_id, escalation_policy_id, escalation_level, last_seen_at)), 0) FROM permanent_oncalls),
+    (SELECT count(*) || ':' || coalesce(sum(hash(key, value_at)), 0) FROM sync_meta)
 );
 
 -- name: analysis-state-get
@@ -35,10 +38,13 @@ ON CONFLICT (key) DO UPDATE SET value = excluded.value;
 SELECT DISTINCT coalesce(time_zone, '') FROM users ORDER BY 1;
 
 -- name: analysis-unknown-zone-users
--- Users whose time zone is empty or not in tz_offsets: their hours are taken in UTC.
-SELECT id, coalesce(time_zone, '') FROM users
-WHERE time_zone IS NULL OR time_zone NOT IN (SELECT DISTINCT zone FROM tz_offsets)
-ORDER BY id;
+-- Users whose hours are taken in the fallback zone (a_users): those whose
+-- time zone is empty or unknown, and deleted users (named by notifications,
+-- no longer listed by /users). Columns: id, time zone as given, deleted,
+-- the zone used.
+SELECT user_id, time_zone, deleted, zone FROM a_users
+WHERE NOT zone_known
+ORDER BY user_id;
 
 -- name: analysis-tz-delete
 -- $1 as in analysis-tz-insert. Deletes the rows that are not rewritten: DuckDB
@@ -75,19 +81,64 @@ VALUES ($1, $2, $3, $4, $5);
 DELETE FROM analysis_params;
 
 -- name: analysis-params-insert
--- $1 transient seconds, $2 repeat window seconds, $3 repeat count.
-INSERT INTO analysis_params (transient_seconds, repeat_window_seconds, repeat_count) VALUES ($1, $2, $3);
+-- $1 transient seconds, $2 repeat window seconds, $3 repeat count, $4 the
+-- fallback zone (config default_time_zone, else time_zone).
+INSERT INTO analysis_params (transient_seconds, repeat_window_seconds, repeat_count, default_zone) VALUES ($1, $2, $3, $4);
 
 -- name: analysis-refresh-users
--- Every user with the zone its hour classes are taken in (UTC when unknown).
+-- Every user with the zone its hour classes are taken in: its own, else
+-- (none, unknown to the tz database) the fallback zone of analysis_params.
+-- Users that notifications name but /users no longer lists (deleted users)
+-- are here too, named "deleted user <id>", in the fallback zone: their
+-- pages woke someone.
 CREATE OR REPLACE TABLE a_users AS
+WITH u AS (
+    SELECT id, name, time_zone, false AS deleted FROM users
+    UNION ALL
+    SELECT DISTINCT l.user_id, 'deleted user ' || l.user_id, NULL, true
+    FROM log_entries l
+    WHERE l.type = 'notify' AND l.user_id IS NOT NULL
+      AND l.user_id NOT IN (SELECT id FROM users)
+)
 SELECT u.id AS user_id,
        u.name,
        coalesce(u.time_zone, '') AS time_zone,
-       CASE WHEN z.zone IS NULL THEN 'UTC' ELSE z.zone END AS zone,
-       z.zone IS NOT NULL AS zone_known
-FROM users u
+       CASE WHEN z.zone IS NULL THEN coalesce(p.default_zone, 'UTC') ELSE z.zone END AS zone,
+       z.zone IS NOT NULL AS zone_known,
+       u.deleted
+FROM u
+CROSS JOIN analysis_params p
 LEFT JOIN (SELECT DISTINCT zone FROM tz_offsets) z ON z.zone = u.time_zone;
+
+-- name: analysis-refresh-teams
+-- The teams the metrics group by, and their members. An account with teams:
+-- its teams and team_members. An account without any team (a plan without
+-- the teams ability answers /teams with 402 or 403, and then no object
+-- carries a team; an account that simply defines none is the same): each
+-- escalation policy stands in as a team, with its id and name, and its
+-- members are the users ever on call on it. a_team_source says which, for
+-- the steps after this one and for metrics.json.
+CREATE OR REPLACE TABLE a_team_source AS
+SELECT CASE WHEN EXISTS (SELECT 1 FROM teams)
+              OR EXISTS (SELECT 1 FROM incidents WHERE team_id IS NOT NULL)
+              OR EXISTS (SELECT 1 FROM services WHERE team_id IS NOT NULL)
+              OR EXISTS (SELECT 1 FROM escalation_policies WHERE team_id IS NOT NULL)
+              OR EXISTS (SELECT 1 FROM team_members)
+            THEN 'teams' ELSE 'escalation_policies' END AS source;
+CREATE OR REPLACE TABLE a_teams AS
+SELECT id AS team_id, name FROM teams
+WHERE (SELECT source FROM a_team_source) = 'teams'
+UNION ALL
+SELECT id, name FROM escalation_policies
+WHERE (SELECT source FROM a_team_source) = 'escalation_policies';
+CREATE OR REPLACE TABLE a_team_members AS
+SELECT team_id, user_id FROM team_members
+WHERE (SELECT source FROM a_team_source) = 'teams'
+UNION ALL
+SELECT DISTINCT escalation_policy_id, user_id
+FROM (SELECT escalation_policy_id, user_id FROM oncalls
+      UNION ALL SELECT escalation_policy_id, user_id FROM permanent_oncalls)
+WHERE (SELECT source FROM a_team_source) = 'escalation_policies';
 
 -- name: analysis-refresh-incidents
 -- Incident facts: team, acknowledgement, resolution, signature and noise.
@@ -120,7 +171,9 @@ WITH norm_titles AS (
            i.title,
            coalesce(i.service_id, '') AS service_id,
            i.escalation_policy_id,
-           coalesce(i.team_id, s.team_id, 'unassigned') AS team_id,
+           CASE WHEN m.by_policy THEN coalesce(i.escalation_policy_id, 'unassigned')
+                ELSE coalesce(i.team_id, s.team_id, 'unassigned') END AS team_id,
+           coalesce(i.resolve_reason = 'merge_resolve_reason', false) AS merged,
            i.created_at,
            ack.at AS acknowledged_at,
            coalesce(res.at, i.resolved_at) AS resolved_at,
@@ -131,6 +184,7 @@ WITH norm_titles AS (
            p.repeat_count
     FROM incidents i
     CROSS JOIN analysis_params p
+    CROSS JOIN (SELECT source = 'escalation_policies' AS by_policy FROM a_team_source) m
     LEFT JOIN services s ON s.id = i.service_id
     LEFT JOIN norm_titles nt ON nt.title = i.title
     LEFT JOIN ack ON ack.incident_id = i.id
@@ -150,13 +204,17 @@ WITH norm_titles AS (
 SELECT b.id, b.title, b.service_id, b.escalation_policy_id, b.team_id, b.created_at,
        b.acknowledged_at, b.resolved_at, b.auto_resolved, b.signature,
        date_diff('microsecond', b.created_at, b.acknowledged_at) / 1e6 AS seconds_to_ack,
-       date_diff('microsecond', b.created_at, b.resolved_at) / 1e6 AS seconds_to_resolve,
+       -- a merged incident was resolved by the merge, not worked to an end:
+       -- MTTR leaves it out
+       CASE WHEN NOT b.merged THEN date_diff('microsecond', b.created_at, b.resolved_at) / 1e6 END AS seconds_to_resolve,
        (b.auto_resolved AND b.acknowledged_at IS NULL)
          OR coalesce(date_diff('microsecond', b.created_at, b.resolved_at) / 1e6 <= b.transient_seconds, false) AS transient,
        rep.earlier_in_window >= b.repeat_count AS repeat,
        ((b.auto_resolved AND b.acknowledged_at IS NULL)
          OR coalesce(date_diff('microsecond', b.created_at, b.resolved_at) / 1e6 <= b.transient_seconds, false)
-         OR rep.earlier_in_window >= b.repeat_count) AS noise
+         OR rep.earlier_in_window >= b.repeat_count
+         OR b.merged) AS noise,
+       b.merged
 FROM base b JOIN rep ON rep.id = b.id;
 
 -- name: analysis-refresh-alerts
@@ -261,15 +319,30 @@ FROM c LEFT JOIN a_incidents i ON i.id = c.incident_id;
 
 -- name: analysis-refresh-segments
 -- On-call segments; an open segment (no end) runs to the last sync watermark.
+-- A permanent on-call (a user named directly in an escalation rule) is one
+-- segment over the whole synced range: from the first sync's --since
+-- (sync_meta 'history_start'; else the earliest segment) to the last sync.
+-- A segment's team is its policy's team, or the policy itself on an account
+-- without teams (analysis-refresh-teams).
 CREATE OR REPLACE TABLE a_segments AS
 WITH asof_t AS (
     SELECT coalesce((SELECT max(watermark) FROM sync_state),
-                    (SELECT max(coalesce(end_at, start_at)) FROM oncalls)) AS t
+                    (SELECT max(coalesce(end_at, start_at)) FROM oncalls)) AS t,
+           coalesce((SELECT value_at FROM sync_meta WHERE key = 'history_start'),
+                    (SELECT min(start_at) FROM oncalls)) AS since,
+           (SELECT source = 'escalation_policies' FROM a_team_source) AS by_policy
+), seg AS (
+    SELECT user_id, escalation_policy_id, escalation_level, start_at, end_at FROM oncalls
+    UNION ALL
+    SELECT po.user_id, po.escalation_policy_id, po.escalation_level, a.since, a.t
+    FROM permanent_oncalls po CROSS JOIN asof_t a
+    WHERE a.since IS NOT NULL AND a.t IS NOT NULL
 )
 SELECT o.user_id, o.escalation_policy_id, o.escalation_level, o.start_at,
        greatest(o.start_at, coalesce(o.end_at, asof_t.t, o.start_at)) AS end_at,
-       coalesce(ep.team_id, 'unassigned') AS team_id
-FROM oncalls o
+       CASE WHEN asof_t.by_policy THEN o.escalation_policy_id
+            ELSE coalesce(ep.team_id, 'unassigned') END AS team_id
+FROM seg o
 CROSS JOIN asof_t
 LEFT JOIN escalation_policies ep ON ep.id = o.escalation_policy_id;
 
@@ -426,7 +499,11 @@ WHERE at >= $1 AND at < $2
 GROUP BY GROUPING SETS ((team_id), ());
 
 -- name: analysis-teams
-SELECT id, name FROM teams ORDER BY id;
+SELECT team_id, name FROM a_teams ORDER BY team_id;
+
+-- name: analysis-team-source
+-- 'teams', or 'escalation_policies' on an account without teams.
+SELECT coalesce((SELECT source FROM a_team_source), 'teams');
 
 -- name: analysis-shift-summary
 -- Per team: level-1 shifts starting in the period and their alerts.
@@ -439,7 +516,7 @@ GROUP BY team_id;
 -- Per team: the five level-1 shifts starting in the period with the most alerts.
 SELECT s.team_id, s.user_id, coalesce(u.name, s.user_id), s.escalation_policy_id,
        s.start_at, s.end_at, s.alerts
-FROM a_shifts s LEFT JOIN users u ON u.id = s.user_id
+FROM a_shifts s LEFT JOIN a_users u ON u.user_id = s.user_id
 WHERE s.start_at >= $1 AND s.start_at < $2
 QUALIFY row_number() OVER (PARTITION BY s.team_id
                            ORDER BY s.alerts DESC, s.start_at, s.user_id, s.escalation_policy_id) <= 5
@@ -476,7 +553,7 @@ WITH oc AS (
 SELECT ids.user_id,
        coalesce(u.name, ids.user_id),
        coalesce(u.zone, 'UTC'),
-       coalesce((SELECT string_agg(team_id, ',' ORDER BY team_id) FROM team_members m WHERE m.user_id = ids.user_id), ''),
+       coalesce((SELECT string_agg(DISTINCT team_id, ',' ORDER BY team_id) FROM a_team_members m WHERE m.user_id = ids.user_id), ''),
        coalesce(oc.s, 0), coalesce(oc1.s, 0),
        coalesce(it.total, 0), coalesce(it.business, 0), coalesce(it.off, 0), coalesce(it.sleep, 0),
        coalesce(it.incidents, 0)
