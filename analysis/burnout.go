@@ -39,7 +39,7 @@ type weekValues struct {
 	longestStretchSeconds               float64 // longest stretch overlapping the week, unclipped
 }
 
-// assess applies the rules of spec/metrics.md ("Burnout risk") to one week.
+// assess applies the rules of docs/metrics.md ("Burnout risk") to one week.
 // Reasons come in the order of the spec's table.
 func assess(v weekValues, b Burnout) assessment {
 	a := assessment{risk: riskNone, reasons: []Reason{}}

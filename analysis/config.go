@@ -88,7 +88,7 @@ type Threshold struct {
 	High     float64 `yaml:"high"`
 }
 
-// Burnout holds the burnout rule thresholds of spec/metrics.md.
+// Burnout holds the burnout rule thresholds of docs/metrics.md.
 type Burnout struct {
 	SleepInterruptions        Threshold `yaml:"sleep_interruptions"`          // count, >=; default 2 / 5
 	AfterHoursInterruptions   Threshold `yaml:"after_hours_interruptions"`    // count, >=; default 10 / 20
@@ -131,7 +131,7 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 // MarshalYAML writes the duration as a Go duration string.
 func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
 
-// DefaultConfig returns the defaults of spec/metrics.md.
+// DefaultConfig returns the defaults of docs/metrics.md.
 func DefaultConfig() Config {
 	return Config{
 		TimeZone: "UTC",

@@ -1,7 +1,8 @@
 // Package analysis runs the embedded SQL of package queries against a synced
 // DuckDB database and returns typed results: one period's metrics.json
 // (Metrics), burnout risk per responder, the noisy-alert list and the
-// interruption heat map. Definitions are those of spec/metrics.md.
+// interruption heat map. Definitions, units and the
+// metrics.json contract are in docs/metrics.md.
 //
 // # How it computes
 //

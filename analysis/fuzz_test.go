@@ -19,7 +19,7 @@ import (
 // Fuzz tests. Plain `go test` runs their seeds (below and in
 // testdata/fuzz/<name>); `go test -fuzz FuzzSignature ./analysis` explores.
 
-// FuzzSignature runs the signature normalisation of spec/metrics.md (the
+// FuzzSignature runs the signature normalisation of docs/metrics.md (the
 // SQL of analysis-refresh-incidents) on arbitrary titles and checks what
 // every normalised title must be: lower case, no digits, no whitespace but
 // single spaces, not starting with a space, at most 200 characters, and

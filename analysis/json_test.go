@@ -149,7 +149,7 @@ func jsonKeys(t *testing.T, b []byte) map[string][]string {
 }
 
 // TestJSONKeyOrder checks every object's keys, in order, against the
-// contract of spec/metrics.md (plus the added busiest_shifts), on a
+// contract of docs/metrics.md (plus the added busiest_shifts), on a
 // document with every list filled.
 func TestJSONKeyOrder(t *testing.T) {
 	p := newPlanter(t)

@@ -6,7 +6,7 @@ import "time"
 const SchemaVersion = 1
 
 // Metrics is one period's metrics.json document. Field order is the key order
-// of the contract in spec/metrics.md; encoding/json keeps it.
+// of the contract in docs/metrics.md; encoding/json keeps it.
 type Metrics struct {
 	SchemaVersion int          `json:"schema_version"`
 	Period        Period       `json:"period"`

@@ -1,4 +1,4 @@
--- Statements of package analysis (metrics of spec/metrics.md).
+-- Statements of package analysis (metrics of docs/metrics.md).
 --
 -- The refresh statements derive a_* tables from the raw PagerDuty tables once
 -- (analysis-refresh-*); the period statements read them with the period's

@@ -139,8 +139,17 @@ func renderArchive(entries []ArchiveEntry, opts Options) ([]byte, error) {
 		return a.Label < b.Label
 	})
 
-	r := &run{opts: opts}
+	hours, err := newHourSet(opts)
+	if err != nil {
+		return nil, err
+	}
+	r := &run{opts: opts, hours: hours}
 	p := archivePage{Meta: r.meta(archiveTitle(items), archiveSubtitle(items), false, true)}
+	all := make([]*analysis.Metrics, len(items))
+	for i, it := range items {
+		all[i] = it.m
+	}
+	p.Meta.Hours = hours.footerText(nil, all...)
 	for _, kind := range []string{"week", "month"} {
 		var of []*analysis.Metrics
 		var hrefs []string

@@ -19,6 +19,13 @@
 // comes from PagerDuty (titles, names, service names) goes through
 // html/template and is never trusted as HTML or script.
 //
+// Hour classes are named as Options.Hours and Options.TeamHours give them
+// (the configuration the metrics were computed with): footers, the
+// sleep-hour figures' hints, the heat maps' shading and notes and
+// summary.md take the hours from there, a team report its team's; pages
+// about the organisation name the teams with hours of their own. The
+// heat map shades a local hour when any of it is sleep time.
+//
 // Times shown are in the period's report time zone (Period.TimeZone);
 // durations in the input are seconds; shares are 0..1 and shown as percent.
 package reports

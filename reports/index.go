@@ -41,7 +41,10 @@ func (r *run) renderIndex(links []reportLink) ([]byte, error) {
 	p.KPIs, _ = r.orgKPIs(indexMetrics, false)
 	p.High, p.Elevated = riskCounts(r.cur)
 	if hm != nil {
-		hv := r.heat(hm)
+		hv := r.heat(hm, r.hours.def)
+		if d := r.hours.differingSleep(r.cur); len(d) > 0 {
+			hv.Notes = append(hv.Notes, "Shading and counts use the default sleep hours "+r.hours.def.sleepText()+"; teams with their own: "+strings.Join(d, ", ")+".")
+		}
 		p.Heat = &hv
 	}
 	for _, l := range links {
@@ -92,7 +95,7 @@ func (r *run) renderSummary(links []reportLink) []byte {
 		b.WriteString(s + "\n")
 	}
 	line("Pages", orgMetrics[0])
-	fmt.Fprintf(&b, "- **After hours:** %s of pages, %s\n", fmtShare(org.AfterHoursShare), plural(org.Interruptions.Sleep, "page in sleep hours", "pages in sleep hours"))
+	fmt.Fprintf(&b, "- **After hours:** %s of pages, %s (%s)\n", fmtShare(org.AfterHoursShare), plural(org.Interruptions.Sleep, "page in sleep hours", "pages in sleep hours"), mdEscape(r.hours.orgSleepText(cur)))
 	line("Incidents", orgMetrics[3])
 	fmt.Fprintf(&b, "- **MTTA / MTTR p50:** %s / %s\n", fmtSeconds(org.MTTA.P50), fmtSeconds(org.MTTR.P50))
 	fmt.Fprintf(&b, "- **Toil:** %s of pages from noise incidents\n", fmtShare(org.ToilRatio))

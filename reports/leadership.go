@@ -18,7 +18,7 @@ type orgMetric struct {
 
 var orgMetrics = []orgMetric{
 	{"Pages", "Interruptions: phone, SMS and push notifications, merged within 60 s", kindCount, func(m *analysis.Metrics) *float64 { return countPtr(m.Org.Interruptions.Total) }},
-	{"Sleep-hour pages", "Pages between 22:00 and 08:00 in the paged person's time zone", kindCount, func(m *analysis.Metrics) *float64 { return countPtr(m.Org.Interruptions.Sleep) }},
+	{"Sleep-hour pages", "Pages in sleep hours (" + sleepHoursVar + ") in the paged person's time zone", kindCount, func(m *analysis.Metrics) *float64 { return countPtr(m.Org.Interruptions.Sleep) }},
 	{"After-hours share", "Share of pages in off or sleep hours", kindShare, func(m *analysis.Metrics) *float64 { return m.Org.AfterHoursShare }},
 	{"Incidents", "Incidents created in the period", kindCount, func(m *analysis.Metrics) *float64 { return countPtr(m.Org.Incidents) }},
 	{"MTTA p50", "Median time to first acknowledge", kindSeconds, func(m *analysis.Metrics) *float64 { return m.Org.MTTA.P50 }},
@@ -65,7 +65,7 @@ func (r *run) orgKPIs(metrics []orgMetric, spark bool) ([]kpi, trendTable) {
 	var out []kpi
 	for _, m := range metrics {
 		cur := m.Get(r.cur)
-		k := kpi{Label: m.Label, Value: m.Kind.format(cur), Hint: m.Hint}
+		k := kpi{Label: m.Label, Value: m.Kind.format(cur), Hint: strings.ReplaceAll(m.Hint, sleepHoursVar, r.hours.orgSleepText(r.cur))}
 		var pv *float64
 		if prev != nil {
 			pv = m.Get(prev)
@@ -137,6 +137,7 @@ type leadershipPage struct {
 	Trend      trendTable
 	Story      []string
 	Teams      []teamRank
+	HoursNote  string // names the teams with hours of their own; "" when none
 	TeamsChart *chartView
 	High       int
 	Elevated   int
@@ -278,6 +279,9 @@ func (r *run) renderLeadership() ([]byte, error) {
 	}
 	p.KPIs, p.Trend = r.orgKPIs(orgMetrics, true)
 	p.Teams = rankTeams(r.cur)
+	if d := r.hours.differing(r.cur); len(d) > 0 {
+		p.HoursNote = "Hour classes differ by team. Default: " + r.hours.def.describe() + ". Own hours: " + strings.Join(d, "; ") + "."
+	}
 	if len(p.Teams) > 0 {
 		var cats []string
 		var b, o, s []float64

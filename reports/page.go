@@ -27,7 +27,8 @@ type pageMeta struct {
 	CSS       template.CSS
 	Generated string
 	Version   string
-	Charts    bool // inline ECharts and the chart init script
+	Hours     string // the hour-class sentence, from the configured hours
+	Charts    bool   // inline ECharts and the chart init script
 	EChartsJS template.JS
 	InitJS    template.JS
 }
@@ -43,6 +44,9 @@ func (r *run) meta(title, subtitle string, crumbs, charts bool) pageMeta {
 		CSS:      assetCSS(),
 		Version:  r.opts.Version,
 		Charts:   charts,
+	}
+	if r.cur != nil {
+		m.Hours = r.hours.footerText(nil, r.cur)
 	}
 	if !r.opts.GeneratedAt.IsZero() {
 		m.Generated = r.opts.GeneratedAt.UTC().Format(time.RFC3339)

@@ -42,6 +42,13 @@ type Options struct {
 	// ArchiveHref links every page to the page of all periods of a range
 	// run (WriteArchive), e.g. "../index.html"; "" for no link.
 	ArchiveHref string
+	// Hours are the default hour classes the metrics were computed with
+	// (analysis.Config.Hours) and TeamHours their per-team overrides
+	// (analysis.Config.TeamHours; empty fields inherit Hours). Every
+	// sentence, label and shaded heat-map hour that names hours takes them
+	// from here; empty fields of Hours are analysis.DefaultConfig's.
+	Hours     analysis.Hours
+	TeamHours map[string]analysis.Hours
 }
 
 // Service describes a PagerDuty service for display: its name and the team
@@ -141,7 +148,12 @@ func Render(in Input) ([]File, error) {
 	if kind != "week" && kind != "month" {
 		return nil, fmt.Errorf("%w: got %q", ErrPeriodKind, kind)
 	}
+	hours, err := newHourSet(in.Options)
+	if err != nil {
+		return nil, err
+	}
 	r := newRun(in)
+	r.hours = hours
 	var files []File
 	var links []reportLink
 	add := func(name string, data []byte, l reportLink) {
@@ -234,6 +246,7 @@ type run struct {
 	cur     *analysis.Metrics
 	hist    []*analysis.Metrics // newest last, capped to maxWeeks/maxMonths
 	opts    Options
+	hours   hourSet // the hour classes of opts.Hours and opts.TeamHours
 	buf     bytes.Buffer
 	chartID int
 }

@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/oncall-health/oncall-health/analysis"
@@ -13,6 +14,7 @@ type teamPage struct {
 	Meta        pageMeta
 	Team        *analysis.Team
 	Flags       []string
+	HeatLead    string // the heat map's lead, naming the team's sleep hours
 	KPIs        []kpi
 	AvgNote     string
 	Heat        *heatView
@@ -131,7 +133,7 @@ type teamMetric struct {
 var teamMetrics = []teamMetric{
 	{"Pages", "Interruptions: phone, SMS and push notifications, merged within 60 s", kindCount, func(t *analysis.Team) *float64 { return countPtr(t.Interruptions.Total) }},
 	{"After-hours pages", "Pages in off or sleep hours of the paged person", kindCount, func(t *analysis.Team) *float64 { return countPtr(t.Interruptions.Off + t.Interruptions.Sleep) }},
-	{"Sleep-hour pages", "Pages between 22:00 and 08:00 local time", kindCount, func(t *analysis.Team) *float64 { return countPtr(t.Interruptions.Sleep) }},
+	{"Sleep-hour pages", "Pages in sleep hours (" + sleepHoursVar + " local time)", kindCount, func(t *analysis.Team) *float64 { return countPtr(t.Interruptions.Sleep) }},
 	{"Incidents", "Incidents created in the week", kindCount, func(t *analysis.Team) *float64 { return countPtr(t.Incidents) }},
 	{"MTTA p50", "Median time to first acknowledge", kindSeconds, func(t *analysis.Team) *float64 { return t.MTTA.P50 }},
 	{"MTTR p50", "Median time to resolve", kindSeconds, func(t *analysis.Team) *float64 { return t.MTTR.P50 }},
@@ -140,11 +142,14 @@ var teamMetrics = []teamMetric{
 }
 
 func (r *run) renderTeam(t *analysis.Team, file string) ([]byte, error) {
+	hours := r.hours.of(t.ID)
 	p := teamPage{
-		Meta:  r.meta("Team "+teamLabel(t), r.subtitle(), true, true),
-		Team:  t,
-		Flags: flagLabels(t.Flags),
+		Meta:     r.meta("Team "+teamLabel(t), r.subtitle(), true, true),
+		Team:     t,
+		Flags:    flagLabels(t.Flags),
+		HeatLead: "Pages by local weekday and hour of the paged person. " + hours.shadedText(),
 	}
+	p.Meta.Hours = r.hours.footerText(t)
 	prevTeam := teamIn(r.prev(), t.ID)
 	var histTeams []*analysis.Team
 	for _, h := range r.hist {
@@ -156,7 +161,7 @@ func (r *run) renderTeam(t *analysis.Team, file string) ([]byte, error) {
 	p.AvgNote = avgNote(r.cur.Period.Kind, len(r.hist), nAvg)
 	for _, m := range teamMetrics {
 		cur := m.Get(t)
-		k := kpi{Label: m.Label, Value: m.Kind.format(cur), Hint: m.Hint}
+		k := kpi{Label: m.Label, Value: m.Kind.format(cur), Hint: strings.ReplaceAll(m.Hint, sleepHoursVar, hours.sleepText())}
 		var prev *float64
 		if prevTeam != nil {
 			prev = m.Get(prevTeam)
@@ -174,7 +179,7 @@ func (r *run) renderTeam(t *analysis.Team, file string) ([]byte, error) {
 	}
 
 	if hm := r.in.Heatmaps[t.ID]; hm != nil {
-		hv := r.heat(hm)
+		hv := r.heat(hm, hours)
 		p.Heat = &hv
 	}
 	p.Load = r.load(t, histTeams)
@@ -196,9 +201,9 @@ func avgNote(kind string, hist, withTeam int) string {
 	return fmt.Sprintf("Averages are over the %d earlier %s with data for this team (of %d available, at most %d).", withTeam, unit, hist, map[string]int{"week": maxWeeks, "month": maxMonths}[kind])
 }
 
-// heat builds the heat map chart and its table; sleep hours (22–08) are
-// marked in the table.
-func (r *run) heat(hm *analysis.Heatmap) heatView {
+// heat builds the heat map chart and its table; hours holding sleep time
+// of s are marked in the table.
+func (r *run) heat(hm *analysis.Heatmap, s hourSpec) heatView {
 	hv := heatView{Chart: heatmapChart(r.nextID("heat"), hm), Hours: hourLabels()}
 	total, sleep := 0, 0
 	bestN, bestD, bestH := 0, 0, 0
@@ -206,7 +211,7 @@ func (r *run) heat(hm *analysis.Heatmap) heatView {
 		row := heatRow{Day: weekdays[d]}
 		for h := 0; h < 24; h++ {
 			n := hm[d][h]
-			isSleep := h < 8 || h >= 22
+			isSleep := s.sleepHour(h)
 			row.Cells = append(row.Cells, heatCell{N: n, Sleep: isSleep})
 			row.Total += n
 			if isSleep {
@@ -224,7 +229,7 @@ func (r *run) heat(hm *analysis.Heatmap) heatView {
 		return hv
 	}
 	hv.Notes = append(hv.Notes,
-		fmt.Sprintf("%s in the map; %s between 22:00 and 08:00 local time.", plural(total, "page", "pages"), plural(sleep, "page", "pages")),
+		fmt.Sprintf("%s in the map; %s %s local time.", plural(total, "page", "pages"), plural(sleep, "page", "pages"), sleepWords(s)),
 		fmt.Sprintf("Busiest hour: %s %02d:00–%02d:00 with %s.", weekdays[bestD], bestH, (bestH+1)%24, plural(bestN, "page", "pages")),
 	)
 	return hv

@@ -100,7 +100,7 @@ func childProfileReport(ctx context.Context, db, outDir, labels, steps, prof str
 		err = timed("render HTML (reports.Write)", func() error {
 			_, err := reports.Write(filepath.Join(outDir, label), reports.Input{
 				Current: cur, History: history, Heatmaps: heat, Services: services,
-				Options: reports.Options{GeneratedAt: time.Now().UTC(), MetricsFile: "metrics.json"},
+				Options: reports.Options{GeneratedAt: time.Now().UTC(), MetricsFile: "metrics.json", Hours: cfg.Hours, TeamHours: cfg.TeamHours},
 			})
 			return err
 		})

@@ -1,11 +1,13 @@
 // Command oncall-health pulls on-call history from PagerDuty into DuckDB and
-// writes reports on how on-call is going. See spec/cli.md for the contract:
+// writes reports on how on-call is going. docs/cli.md describes every
+// command and flag, and where they differ from the reference contract:
 //
-//	oncall-health sync   --db FILE [--api-url URL] [--since DATE] [--until DATE] [--full] [--config FILE]
-//	oncall-health report --db FILE --out DIR (--week 2026-W46 | --month 2026-10) [--config FILE]
-//	oncall-health demo   --out DIR
-//	oncall-health export --db FILE --out DIR [--format parquet|csv]
-//	oncall-health fake-api --addr 127.0.0.1:8080 --size small|large --seed N
+//	oncall-health sync     --db FILE [--api-url URL] [--since DATE] [--until DATE] [--full] [--config FILE] [--rate N] [--look-back DURATION]
+//	oncall-health report   --db FILE --out DIR [--week 2026-W46 | --month 2026-10] [--config FILE]
+//	oncall-health report   --db FILE --out DIR [--weeks FIRST..LAST] [--months FIRST..LAST] [--config FILE]
+//	oncall-health demo     --out DIR [--seed N]
+//	oncall-health export   --db FILE --out DIR [--format parquet|csv] [--config FILE]
+//	oncall-health fake-api [--addr 127.0.0.1:8080] [--size small|large] [--seed N] [--token T]
 //
 // Exit status: 0 success, 2 usage or configuration error, 1 any other failure.
 package main

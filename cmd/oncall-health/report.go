@@ -233,5 +233,5 @@ func withHistory(p analysis.Period) []analysis.Period {
 // reportOptions are the presentation options of every report of a run.
 func reportOptions(cfg analysis.Config, metricsFile, archiveHref string) reports.Options {
 	return reports.Options{HideNames: cfg.HideNames, GeneratedAt: time.Now().UTC(), MetricsFile: metricsFile,
-		ArchiveHref: archiveHref}
+		ArchiveHref: archiveHref, Hours: cfg.Hours, TeamHours: cfg.TeamHours}
 }
