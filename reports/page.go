@@ -28,6 +28,7 @@ type pageMeta struct {
 	Generated string
 	Version   string
 	Hours     string // the hour-class sentence, from the configured hours
+	TeamNote  string // on an account without teams: that policies stand in as teams
 	Charts    bool   // inline ECharts and the chart init script
 	EChartsJS template.JS
 	InitJS    template.JS
@@ -47,6 +48,7 @@ func (r *run) meta(title, subtitle string, crumbs, charts bool) pageMeta {
 	}
 	if r.cur != nil {
 		m.Hours = r.hours.footerText(nil, r.cur)
+		m.TeamNote = teamSourceNote(r.cur.Period.TeamSource)
 	}
 	if !r.opts.GeneratedAt.IsZero() {
 		m.Generated = r.opts.GeneratedAt.UTC().Format(time.RFC3339)
@@ -182,4 +184,13 @@ func times(n int) string {
 		return "twice"
 	}
 	return fmtInt(n) + " times"
+}
+
+// teamSourceNote is the line every page of an account without teams shows
+// under its title (metrics.json: period.team_source).
+func teamSourceNote(source string) string {
+	if source != "escalation_policies" {
+		return ""
+	}
+	return "This PagerDuty account has no teams, so each escalation policy stands in as a team: \"teams\" in this report are escalation policies."
 }

@@ -366,3 +366,37 @@ func TestTeamFileCollision(t *testing.T) {
 }
 
 var _ = analysis.SchemaVersion
+
+// TestTeamSourceNote: on an account without teams (period.team_source
+// escalation_policies) every HTML page says that teams are escalation
+// policies; on one with teams no page does.
+func TestTeamSourceNote(t *testing.T) {
+	const note = "each escalation policy stands in as a team"
+	for _, c := range []struct {
+		source string
+		want   bool
+	}{{"escalation_policies", true}, {"teams", false}} {
+		t.Run(c.source, func(t *testing.T) {
+			in := weekFixture()
+			in.Current.Period.TeamSource = c.source
+			dir, names := writeFixture(t, in)
+			pages := 0
+			for _, n := range names {
+				if !strings.HasSuffix(n, ".html") {
+					continue
+				}
+				pages++
+				b, err := os.ReadFile(filepath.Join(dir, n))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := strings.Contains(string(b), note); got != c.want {
+					t.Errorf("%s: says %q: %v, want %v", n, note, got, c.want)
+				}
+			}
+			if pages == 0 {
+				t.Fatal("no HTML page written")
+			}
+		})
+	}
+}
