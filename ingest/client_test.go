@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/PagerDuty/go-pagerduty"
+	"golang.org/x/time/rate"
 )
 
 const teamsPage = `{"teams":[{"id":"PT1","type":"team","summary":"Core","name":"Core"}],"limit":100,"offset":0,"more":false,"total":null}`
@@ -144,5 +145,155 @@ func TestClientUnreachable(t *testing.T) {
 	// 3 of them retries, not the whole retry budget of 8.
 	if got := c.Counters.Requests.Load(); got != maxDialFailures {
 		t.Errorf("requests = %d, want %d", got, maxDialFailures)
+	}
+}
+
+// TestBackoffWaits: the wait after a 429 or 503 follows its headers, but is
+// at least the minimum backoff and at most PagerDuty's one-minute window.
+func TestBackoffWaits(t *testing.T) {
+	lo, hi := 500*time.Millisecond, 30*time.Second
+	resp := func(status int, headers ...string) *http.Response {
+		r := &http.Response{StatusCode: status, Header: http.Header{}}
+		for i := 0; i+1 < len(headers); i += 2 {
+			r.Header.Set(headers[i], headers[i+1])
+		}
+		return r
+	}
+	for _, c := range []struct {
+		name    string
+		resp    *http.Response
+		attempt int
+		want    time.Duration
+	}{
+		// ratelimit-reset: 0 alone must not retry at once: the minimum.
+		{"reset 0", resp(429, "ratelimit-reset", "0"), 0, lo},
+		{"reset 3 only", resp(429, "ratelimit-reset", "3"), 0, 3 * time.Second},
+		{"Retry-After first", resp(429, "Retry-After", "2", "ratelimit-reset", "9"), 0, 2 * time.Second},
+		// A reset past the window is capped at a minute.
+		{"reset 600", resp(429, "ratelimit-reset", "600"), 0, time.Minute},
+		// No header: doubling from the minimum, 500 ms * 2^2.
+		{"429 bare", resp(429), 2, 2 * time.Second},
+		{"500 doubling capped", resp(500), 10, hi},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := backoff(lo, hi, c.attempt, c.resp); got != c.want {
+				t.Errorf("backoff = %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
+// TestLongRateLimit: another tool uses the same key, and PagerDuty answers
+// 429 (with only ratelimit-reset: 0) to 20 requests in a row, more than the
+// 8 retries a request gets for other failures. The request keeps going and
+// succeeds; 5xx answers still stop after MaxRetries.
+func TestLongRateLimit(t *testing.T) {
+	limited := func(w http.ResponseWriter) {
+		w.Header().Set("ratelimit-reset", "0")
+		w.WriteHeader(http.StatusTooManyRequests)
+	}
+	script := make([]func(http.ResponseWriter), 20)
+	for i := range script {
+		script[i] = limited
+	}
+	srv, n := scripted(t, script...)
+	c := NewClient("secret-token", ClientOptions{APIURL: srv.URL, RequestsPerMinute: -1, MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond})
+	if _, err := listTeams(c); err != nil {
+		t.Fatalf("after 20 429s: %v", err)
+	}
+	// 20 limited attempts and the good one.
+	if n.Load() != 21 || c.Counters.Limited.Load() != 20 {
+		t.Errorf("requests %d, limited %d; want 21, 20", n.Load(), c.Counters.Limited.Load())
+	}
+
+	var failing []func(http.ResponseWriter)
+	for range 20 {
+		failing = append(failing, func(w http.ResponseWriter) { w.WriteHeader(500) })
+	}
+	srv, n = scripted(t, failing...)
+	c = NewClient("secret-token", ClientOptions{APIURL: srv.URL, RequestsPerMinute: -1, MaxRetries: 3, MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond})
+	if _, err := listTeams(c); err == nil {
+		t.Fatal("20 answers of 500 and no error")
+	}
+	// The first attempt and 3 retries.
+	if n.Load() != 4 {
+		t.Errorf("requests on 500s = %d, want 4", n.Load())
+	}
+
+	// Each request has retries of its own: after one request spent its 3,
+	// the next one still gets 3 (the second script has 3 failures).
+	srv, n = scripted(t, failing[:6]...)
+	c = NewClient("secret-token", ClientOptions{APIURL: srv.URL, RequestsPerMinute: -1, MaxRetries: 3, MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond})
+	if _, err := listTeams(c); err == nil {
+		t.Fatal("first request: 4 answers of 500 and no error")
+	}
+	if _, err := listTeams(c); err != nil {
+		t.Fatalf("second request: 2 answers of 500 then a page: %v", err)
+	}
+	if n.Load() != 7 {
+		t.Errorf("requests = %d, want 4 + 3", n.Load())
+	}
+}
+
+// TestSlowDownOn429: a 429 halves the request rate (900/min = 15/s to
+// 7.5/s), a second halves it again; the floor is one request per 4 s.
+func TestSlowDownOn429(t *testing.T) {
+	p := &pacedTransport{limiter: rate.NewLimiter(15, 1), full: 15}
+	p.slowDown()
+	if got := p.limiter.Limit(); got != 7.5 {
+		t.Errorf("after one 429: %v/s, want 7.5", got)
+	}
+	p.slowDown()
+	if got := p.limiter.Limit(); got != 3.75 {
+		t.Errorf("after two: %v/s, want 3.75", got)
+	}
+	for range 10 {
+		p.slowDown()
+	}
+	if got := p.limiter.Limit(); got != 0.25 {
+		t.Errorf("after many: %v/s, want the floor 0.25", got)
+	}
+	// Within a minute of the last 429 the rate stays low; a minute later
+	// it doubles.
+	p.recover()
+	if got := p.limiter.Limit(); got != 0.25 {
+		t.Errorf("recovered within the minute: %v/s", got)
+	}
+	p.slowed = time.Now().Add(-61 * time.Second)
+	p.recover()
+	if got := p.limiter.Limit(); got != 0.5 {
+		t.Errorf("a minute later: %v/s, want 0.5", got)
+	}
+}
+
+// TestAPIURLAndAuth: a trailing slash or a path in the API URL gives
+// "/users", never "//users"; an OAuth token goes as a Bearer token.
+func TestAPIURLAndAuth(t *testing.T) {
+	var gotPath, gotAuth string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotPath, gotAuth = r.URL.Path, r.Header.Get("Authorization")
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(teamsPage))
+	}))
+	t.Cleanup(srv.Close)
+	for _, c := range []struct {
+		url, path string
+		oauth     bool
+		auth      string
+	}{
+		{srv.URL, "/teams", false, "Token token=tok"},
+		{srv.URL + "/", "/teams", false, "Token token=tok"},
+		{srv.URL + "//", "/teams", true, "Bearer tok"},
+		{srv.URL + "/pd/", "/pd/teams", true, "Bearer tok"},
+	} {
+		t.Run(c.url, func(t *testing.T) {
+			cl := NewClient("tok", ClientOptions{APIURL: c.url, OAuth: c.oauth, RequestsPerMinute: -1})
+			if _, err := listTeams(cl); err != nil {
+				t.Fatal(err)
+			}
+			if gotPath != c.path || gotAuth != c.auth {
+				t.Errorf("path %q auth %q, want %q %q", gotPath, gotAuth, c.path, c.auth)
+			}
+		})
 	}
 }

@@ -34,7 +34,7 @@ func TestUsageErrors(t *testing.T) {
 		{"no command", nil, nil, 2, "Usage"},
 		{"unknown command", nil, []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
 		{"sync without db", map[string]string{"PAGERDUTY_TOKEN": "x"}, []string{"sync"}, 2, "--db is required"},
-		{"sync without token", map[string]string{"PAGERDUTY_TOKEN": ""}, []string{"sync", "--db", filepath.Join(dir, "a.duckdb")}, 2, "PAGERDUTY_TOKEN is not set"},
+		{"sync without token", map[string]string{"PAGERDUTY_TOKEN": ""}, []string{"sync", "--db", filepath.Join(dir, "a.duckdb")}, 2, "neither PAGERDUTY_TOKEN nor PAGERDUTY_OAUTH_TOKEN is set"},
 		{"sync bad since", map[string]string{"PAGERDUTY_TOKEN": "x"}, []string{"sync", "--db", filepath.Join(dir, "a.duckdb"), "--since", "yesterday"}, 2, `--since "yesterday"`},
 		{"sync unknown flag", nil, []string{"sync", "--frob"}, 2, "flag provided but not defined"},
 		{"report without out", nil, []string{"report", "--db", "x.duckdb"}, 2, "--db and --out are required"},

@@ -261,7 +261,7 @@ func TestBadInput(t *testing.T) {
 		want int
 		says string // stderr must contain this
 	}{
-		{"no token", map[string]string{"PAGERDUTY_TOKEN": ""}, []string{"sync", "--db", db()}, 2, "PAGERDUTY_TOKEN is not set"},
+		{"no token", map[string]string{"PAGERDUTY_TOKEN": ""}, []string{"sync", "--db", db()}, 2, "neither PAGERDUTY_TOKEN nor PAGERDUTY_OAUTH_TOKEN is set"},
 		{"rejected token", tok, []string{"sync", "--db", db(), "--api-url", otherToken}, 1, "check PAGERDUTY_TOKEN"},
 		{"unreachable API", tok, []string{"sync", "--db", db(), "--api-url", deadURL}, 1, "check --api-url"},
 		{"API URL not http", tok, []string{"sync", "--db", db(), "--api-url", "ftp://example.com"}, 2, "--api-url"},

@@ -78,18 +78,37 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return usageErr("sync: --since %s is not before --until %s", *sinceS, end.UTC().Format(time.RFC3339))
 		}
 	}
-	token := os.Getenv("PAGERDUTY_TOKEN")
-	if token == "" {
-		return usageErr("sync: PAGERDUTY_TOKEN is not set; create a read-only API key in PagerDuty and export it")
+	co := clientTuning
+	token, err := tokenFromEnv(&co)
+	if err != nil {
+		return err
 	}
 	rate := *rpm
 	if rate <= 0 {
 		rate = -1
 	}
-	co := clientTuning
 	co.APIURL, co.RequestsPerMinute = *apiURL, rate
 	client := ingest.NewClient(token, co)
 	return syncInto(ctx, *dbPath, client, ingest.Options{Since: since, Until: until, Full: *full, LookBack: *lookBack}, cfg, stdout)
+}
+
+// tokenFromEnv reads the PagerDuty credential: an OAuth access token from
+// PAGERDUTY_OAUTH_TOKEN (sent as a Bearer token), or a REST API key from
+// PAGERDUTY_TOKEN. Exactly one must be set; it sets co.OAuth and
+// co.TokenVar (named in errors, the value never is).
+func tokenFromEnv(co *ingest.ClientOptions) (string, error) {
+	key, oauth := os.Getenv("PAGERDUTY_TOKEN"), os.Getenv("PAGERDUTY_OAUTH_TOKEN")
+	switch {
+	case key != "" && oauth != "":
+		return "", usageErr("sync: both PAGERDUTY_TOKEN and PAGERDUTY_OAUTH_TOKEN are set; set only one")
+	case oauth != "":
+		co.OAuth, co.TokenVar = true, "PAGERDUTY_OAUTH_TOKEN"
+		return oauth, nil
+	case key != "":
+		co.OAuth, co.TokenVar = false, "PAGERDUTY_TOKEN"
+		return key, nil
+	}
+	return "", usageErr("sync: neither PAGERDUTY_TOKEN nor PAGERDUTY_OAUTH_TOKEN is set; create a read-only API key (or an OAuth token) in PagerDuty and export it")
 }
 
 // clientTuning holds the retry settings of sync's client; zero fields mean

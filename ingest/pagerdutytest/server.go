@@ -17,6 +17,10 @@ type Options struct {
 	// Token is the required API token: requests without
 	// `Authorization: Token token=<Token>` get 401 (code 2006).
 	Token string
+	// OAuthToken, when set, is an OAuth access token the fake accepts as
+	// `Authorization: Bearer <OAuthToken>` (as PagerDuty does for scoped
+	// OAuth apps and user tokens), besides Token.
+	OAuthToken string
 	// Faults to inject; the zero value injects none.
 	Faults Faults
 	// Now is the fake's clock, used for default since/until; nil means
@@ -267,6 +271,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) authorized(h string) bool {
+	if tok, ok := strings.CutPrefix(h, "Bearer "); ok {
+		return tok != "" && tok == s.opts.OAuthToken
+	}
 	tok, ok := strings.CutPrefix(h, "Token token=")
 	return ok && tok != "" && tok == s.opts.Token
 }
