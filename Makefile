@@ -3,6 +3,10 @@ GO      ?= go
 BIN     := bin/oncall-health
 OUT     ?= out
 
+# duckdb-go's Arrow API (the sync's load path) is behind this build tag;
+# every go command below (build, vet, test, bench) carries it.
+export GOFLAGS := -tags=duckdb_arrow $(GOFLAGS)
+
 .PHONY: build demo test lint bench fmt clean
 
 build:

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/marcboeker/go-duckdb"
+	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/oncall-health/oncall-health/queries"
 )
@@ -92,7 +92,7 @@ func nullable(v string) driver.Value {
 	return v
 }
 
-// loadAppender uses go-duckdb's Appender on the same connection.
+// loadAppender uses duckdb-go's Appender on the same connection.
 func loadAppender(ctx context.Context, s *syncer, batch []logEntryRow) error {
 	return s.conn.Raw(func(dc any) error {
 		a, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", "log_entries")
@@ -256,12 +256,12 @@ func TestLoadPathsAgree(t *testing.T) {
 }
 
 // TestStageReleasesBatches checks that a staged batch is let go once its
-// statement ran. go-duckdb keeps the exported reader in a cgo handle
-// forever, so before oneRecord every batch stayed on the heap: 40 stages
-// of 10,000 log entries (about 1.5 MB of Arrow buffers each: ten string or
-// timestamp columns of 4-16 bytes per row, plus offsets and validity) kept
-// 58 MB live when measured. Without the leak the live heap after a GC stays
-// within a few MB of where it began; the bound of 25 MB sits between.
+// statement ran. go-duckdb v1.8 kept the exported reader in a cgo handle
+// forever, so every batch stayed on the heap: 40 stages of 10,000 log
+// entries (about 1.5 MB of Arrow buffers each: ten string or timestamp
+// columns of 4-16 bytes per row, plus offsets and validity) kept 58 MB live
+// when measured. Without the leak the live heap after a GC stays within a
+// few MB of where it began; the bound of 25 MB sits between.
 func TestStageReleasesBatches(t *testing.T) {
 	ctx := context.Background()
 	db := openDB(t, filepath.Join(t.TempDir(), "leak.duckdb"))

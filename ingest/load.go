@@ -10,7 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/marcboeker/go-duckdb"
+	"github.com/duckdb/duckdb-go/v2"
 )
 
 // field describes one column of a staged Arrow batch built from rows of type R.
@@ -55,7 +55,7 @@ func intField[R any](name string, get func(*R) int64) field[R] {
 }
 
 // record builds one Arrow record batch holding rows. The caller releases it.
-func record[R any](fields []field[R], rows []R) arrow.Record {
+func record[R any](fields []field[R], rows []R) arrow.RecordBatch {
 	fs := make([]arrow.Field, len(fields))
 	for i, f := range fields {
 		fs[i] = arrow.Field{Name: f.name, Type: f.typ, Nullable: true}
@@ -69,7 +69,7 @@ func record[R any](fields []field[R], rows []R) arrow.Record {
 			f.put(rb.Field(j), &rows[i])
 		}
 	}
-	return rb.NewRecord()
+	return rb.NewRecordBatch()
 }
 
 // execer runs statements on the one DuckDB connection a load holds.
@@ -80,13 +80,20 @@ type execer interface {
 // stage registers rows as the temporary Arrow view name on conn and calls
 // fn, which runs the statements that read the view; the view is dropped
 // afterwards. Rows go Go structs → one Arrow record batch → DuckDB without
-// a per-row INSERT.
+// a per-row INSERT. The release function of duckdb-go's RegisterView
+// releases the exported stream and with it the reader and its batch (the
+// older go-duckdb v1.8 freed only the stream struct, and every staged batch
+// stayed reachable: a year's full sync grew to 2.7 GB of RSS).
 func stage[R any](ctx context.Context, conn *sql.Conn, name string, fields []field[R], rows []R, fn func() error) error {
 	rec := record(fields, rows)
-	reader := &oneRecord{rec: rec, schema: rec.Schema()}
-	defer reader.drop()
+	reader, err := array.NewRecordReader(rec.Schema(), []arrow.RecordBatch{rec})
+	rec.Release() // the reader holds it now
+	if err != nil {
+		return fmt.Errorf("stage %s: %w", name, err)
+	}
+	defer reader.Release()
 	var release func()
-	err := conn.Raw(func(dc any) error {
+	err = conn.Raw(func(dc any) error {
 		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
 		if err != nil {
 			return err
@@ -99,51 +106,4 @@ func stage[R any](ctx context.Context, conn *sql.Conn, name string, fields []fie
 	}
 	defer release()
 	return fn()
-}
-
-// oneRecord is an array.RecordReader of one record whose memory is let go
-// by drop. go-duckdb's RegisterView exports the reader as a C stream (which
-// retains it in a cgo handle) but its release function only frees the
-// stream struct, never calling the stream's release callback: a reader from
-// array.NewRecordReader, and with it every staged batch, stayed reachable
-// for the life of the process (the full sync of a year grew to 2.7 GB of
-// RSS). This reader ignores reference counts; drop, called when the view
-// is no longer read, releases the record, so only this small struct stays
-// behind in the handle.
-type oneRecord struct {
-	rec    arrow.Record
-	schema *arrow.Schema
-	done   bool
-}
-
-func (r *oneRecord) Retain()  {}
-func (r *oneRecord) Release() {}
-
-// Schema is the record's schema, kept after drop.
-func (r *oneRecord) Schema() *arrow.Schema { return r.schema }
-
-func (r *oneRecord) Next() bool {
-	if r.done || r.rec == nil {
-		return false
-	}
-	r.done = true
-	return true
-}
-
-func (r *oneRecord) Record() arrow.Record {
-	if !r.done {
-		return nil
-	}
-	return r.rec
-}
-
-func (r *oneRecord) Err() error { return nil }
-
-// drop releases the record; the reader yields nothing afterwards.
-func (r *oneRecord) drop() {
-	if r.rec != nil {
-		r.rec.Release()
-		r.rec = nil
-	}
-	r.done = true
 }

@@ -159,11 +159,11 @@ WITH norm_titles AS (
                  '\s+', ' ', 'g')), 200) AS norm
     FROM (SELECT DISTINCT title FROM incidents)
 ), ack AS (
-    SELECT incident_id, min(created_at) AS at
+    SELECT incident_id, min(created_at) AS "at"
     FROM log_entries WHERE type = 'acknowledge' AND incident_id IS NOT NULL
     GROUP BY incident_id
 ), res AS (
-    SELECT incident_id, min(created_at) AS at, arg_min(coalesce(agent_type, ''), created_at) AS agent_type
+    SELECT incident_id, min(created_at) AS "at", arg_min(coalesce(agent_type, ''), created_at) AS agent_type
     FROM log_entries WHERE type = 'resolve' AND incident_id IS NOT NULL
     GROUP BY incident_id
 ), base AS MATERIALIZED (
@@ -232,35 +232,37 @@ FROM alerts a LEFT JOIN a_incidents i ON i.id = a.incident_id;
 -- same user starts an island (and always an interruption).
 CREATE OR REPLACE TABLE a_notify AS
 WITH n AS (
-    SELECT user_id, created_at AS at, arg_min(incident_id, id) AS incident_id
+    SELECT user_id, created_at AS "at", arg_min(incident_id, id) AS incident_id
     FROM log_entries
     WHERE type = 'notify' AND notification_type IN ('phone', 'sms', 'push') AND user_id IS NOT NULL
     GROUP BY user_id, created_at
 ), s AS (
-    SELECT user_id, at, incident_id,
-           coalesce(at > lag(at) OVER (PARTITION BY user_id ORDER BY at) + INTERVAL 60 SECOND, true) AS island_start
+    SELECT user_id, "at", incident_id,
+           coalesce("at" > lag("at") OVER (PARTITION BY user_id ORDER BY "at") + INTERVAL 60 SECOND, true) AS island_start
     FROM n
 ), k AS (
-    SELECT *, CAST(sum(CASE WHEN island_start THEN 1 ELSE 0 END) OVER (PARTITION BY user_id ORDER BY at ROWS UNBOUNDED PRECEDING) AS BIGINT) AS island
+    SELECT *, CAST(sum(CASE WHEN island_start THEN 1 ELSE 0 END) OVER (PARTITION BY user_id ORDER BY "at" ROWS UNBOUNDED PRECEDING) AS BIGINT) AS island
     FROM s
 )
-SELECT *, max(at) OVER (PARTITION BY user_id, island) AS island_last FROM k;
+SELECT *, max("at") OVER (PARTITION BY user_id, island) AS island_last FROM k;
 
 -- name: analysis-refresh-interruptions
 -- Interruptions: one more than 60 s after the first notification of the
 -- current interruption starts a new one (anchored window). Island starts are
 -- anchors; inside an island the anchors are chained by a recursive CTE: the
 -- next anchor is the first notification more than 60 s after the current one.
+-- nx is MATERIALIZED: DuckDB 1.5 refuses an ASOF join inlined into the
+-- recursive part ("AsOf joins are not supported in recursive CTEs yet").
 CREATE OR REPLACE TABLE a_interruptions AS
-WITH RECURSIVE nx AS (
+WITH RECURSIVE nx AS MATERIALIZED (
     -- next anchor candidate of each notification whose island goes on for
     -- more than 60 s after it
     SELECT a.user_id, a.at, b.at AS next_at
-    FROM (SELECT user_id, at FROM a_notify WHERE island_last > at + INTERVAL 60 SECOND) a
-    ASOF JOIN (SELECT user_id, at FROM a_notify WHERE NOT island_start) b
+    FROM (SELECT user_id, "at" FROM a_notify WHERE island_last > "at" + INTERVAL 60 SECOND) a
+    ASOF JOIN (SELECT user_id, "at" FROM a_notify WHERE NOT island_start) b
       ON a.user_id = b.user_id AND a.at + INTERVAL 60 SECOND < b.at
-), chain(user_id, at) AS (
-    SELECT user_id, at FROM a_notify WHERE island_start
+), chain(user_id, "at") AS (
+    SELECT user_id, "at" FROM a_notify WHERE island_start
     UNION ALL
     SELECT nx.user_id, nx.next_at FROM chain c JOIN nx ON nx.user_id = c.user_id AND nx.at = c.at
 ), loc AS (
@@ -288,7 +290,7 @@ WITH RECURSIVE nx AS (
     CROSS JOIN (SELECT * FROM analysis_hours WHERE team_id = '') dh
     LEFT JOIN analysis_hours th ON th.team_id = lt.team_id AND th.team_id <> ''
 )
-SELECT user_id, at, incident_id, team_id, noise, zone, local_at, local_isodow, local_hour,
+SELECT user_id, "at", incident_id, team_id, noise, zone, local_at, local_isodow, local_hour,
        CASE
          WHEN (ss > se AND (sod >= ss OR sod < se)) OR (ss < se AND sod >= ss AND sod < se) THEN 'sleep'
          WHEN local_isodow <= 5 AND sod >= bs AND sod < be THEN 'business'
@@ -460,7 +462,7 @@ SELECT team_id, min(start_at) AS start_at, max(end_at) AS end_at FROM k GROUP BY
 -- 200 MB more RSS than building it alone.
 CREATE OR REPLACE TABLE a_incidents AS SELECT * FROM a_incidents ORDER BY created_at, id;
 CREATE OR REPLACE TABLE a_alerts AS SELECT * FROM a_alerts ORDER BY created_at, id;
-CREATE OR REPLACE TABLE a_interruptions AS SELECT * FROM a_interruptions ORDER BY at, user_id, incident_id;
+CREATE OR REPLACE TABLE a_interruptions AS SELECT * FROM a_interruptions ORDER BY "at", user_id, incident_id;
 CREATE OR REPLACE TABLE a_incident_counts AS SELECT * FROM a_incident_counts ORDER BY created_at, incident_id;
 
 -- name: analysis-incident-totals
@@ -495,7 +497,7 @@ SELECT CASE WHEN grouping(team_id) = 1 THEN NULL ELSE team_id END AS team,
        count(*) FILTER (WHERE hour_class = 'sleep'),
        count(*) FILTER (WHERE noise)
 FROM a_interruptions
-WHERE at >= $1 AND at < $2
+WHERE "at" >= $1 AND "at" < $2
 GROUP BY GROUPING SETS ((team_id), ());
 
 -- name: analysis-teams
@@ -544,7 +546,7 @@ WITH oc AS (
            count(*) FILTER (WHERE hour_class = 'off') AS off,
            count(*) FILTER (WHERE hour_class = 'sleep') AS sleep,
            count(DISTINCT incident_id) AS incidents
-    FROM a_interruptions WHERE at >= $1 AND at < $2 GROUP BY user_id
+    FROM a_interruptions WHERE "at" >= $1 AND "at" < $2 GROUP BY user_id
 ), ids AS (
     SELECT user_id FROM oc WHERE s > 0
     UNION
@@ -571,7 +573,7 @@ WITH it AS (
            count(*) FILTER (WHERE hour_class = 'sleep') AS sleep,
            count(*) FILTER (WHERE hour_class <> 'business') AS after_hours,
            count(DISTINCT incident_id) AS incidents
-    FROM a_interruptions WHERE at >= $1 AND at < $2 GROUP BY user_id
+    FROM a_interruptions WHERE "at" >= $1 AND "at" < $2 GROUP BY user_id
 ), oc AS (
     SELECT user_id, sum(date_diff('microsecond', greatest(start_at, $1), least(end_at, $2)) / 1e6) AS s
     FROM a_user_oncall WHERE start_at < $2 AND end_at > $1 GROUP BY user_id
@@ -619,5 +621,5 @@ LIMIT 50;
 -- Interruptions in the period by team, local ISO weekday (1 = Monday) and local hour.
 SELECT team_id, local_isodow, local_hour, count(*)
 FROM a_interruptions
-WHERE at >= $1 AND at < $2
+WHERE "at" >= $1 AND "at" < $2
 GROUP BY team_id, local_isodow, local_hour;

@@ -35,7 +35,7 @@ SELECT * FROM a_incidents ORDER BY created_at, id;
 
 -- name: export-interruptions
 -- Pages: the first notification of each interruption, with its local hour class.
-SELECT * FROM a_interruptions ORDER BY at, user_id;
+SELECT * FROM a_interruptions ORDER BY "at", user_id;
 
 -- name: export-shifts
 -- Level-1 shifts with the alerts created inside them.

@@ -9,7 +9,7 @@ import (
 	"runtime/debug"
 	"strings"
 
-	_ "github.com/marcboeker/go-duckdb" // registers the "duckdb" driver
+	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
 )
 
 // ErrLocked means another process (a running sync, say) holds the database.

@@ -142,7 +142,7 @@ func machine() []string {
 		fmt.Sprintf("- CPUs: %d (`nproc`), %s", runtime.NumCPU(), cpu),
 		"- Memory: " + mem,
 		"- OS: " + osName + kernel,
-		"- Go: " + runtime.Version() + ", DuckDB 1.1.3 (go-duckdb v1.8.5)",
+		"- Go: " + runtime.Version() + ", DuckDB 1.5.6 (duckdb-go v2.10506.0)",
 	}
 }
 
@@ -297,7 +297,7 @@ func writeMarkdown(w io.Writer, r *results) error {
 	p("table of a fresh database file, each batch in one transaction. `arrow`: the sync's own path")
 	p("(`stage`: one Arrow record batch registered as a view, then the `upsert-log-entries` statement, which")
 	p("inserts the rows whose id is not stored yet within the batch's time window); `arrow-after-1M`: the same")
-	p("after 1,000,000 older rows were stored, as in the later windows of a year's sync; `appender`: go-duckdb's")
+	p("after 1,000,000 older rows were stored, as in the later windows of a year's sync; `appender`: duckdb-go's")
 	p("Appender; `insert`: multi-row `INSERT ... VALUES` of 100 rows with parameters. Appender and INSERT")
 	p("append without the duplicate check (the table has no key since migration 3), so they are upper bounds.")
 	p("")

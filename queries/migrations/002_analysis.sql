@@ -76,7 +76,7 @@ CREATE TABLE a_alerts (
 -- whose consecutive gaps are at most 60 s).
 CREATE TABLE a_notify (
     user_id       VARCHAR,
-    at            TIMESTAMP,
+    "at"          TIMESTAMP,    -- quoted: DuckDB 1.5 parses a bare at as AT (TIME ZONE)
     incident_id   VARCHAR,
     island_start  BOOLEAN,
     island        BIGINT,
@@ -86,7 +86,7 @@ CREATE TABLE a_notify (
 -- Interruptions (pages), at their first notification.
 CREATE TABLE a_interruptions (
     user_id       VARCHAR,
-    at            TIMESTAMP,
+    "at"          TIMESTAMP,
     incident_id   VARCHAR,
     team_id       VARCHAR,
     noise         BOOLEAN,    -- the incident is noise
