@@ -81,7 +81,7 @@ func loadArrow(ctx context.Context, s *syncer, batch []logEntryRow) error {
 			to = t
 		}
 	}
-	return upsert(ctx, s, "staged_log_entries", logEntryFields, batch, "upsert-log-entries", from, to.Add(time.Microsecond))
+	return upsert(ctx, s, logEntryTable.view, logEntryTable.fields, batch, logEntryTable.write, from, to.Add(time.Microsecond))
 }
 
 // nullable is v, or NULL when v is empty: what strField(nullable) stores.

@@ -8,4 +8,12 @@
 // enough for PagerDuty's 10,000-item offset cap; each window is loaded as an
 // Arrow record batch and written in one transaction together with its
 // watermark, so an interrupted sync resumes without loss or duplicates.
+//
+// Each PagerDuty resource is one file (users.go, teams.go, services.go,
+// escalation_policies.go, incidents.go with alerts.go, log_entries.go,
+// oncalls.go) holding its rows, its tables and its resource: how a page is
+// fetched, how items become rows and whether it is incremental. The window
+// splitting, paging and loading are written once in resource.go, the Arrow
+// staging in arrow_stage.go; the go-pagerduty calls the sync makes sit
+// behind the small interface of api.go.
 package ingest

@@ -214,7 +214,7 @@ func TestSyncSplitsWindowsAtOffsetCap(t *testing.T) {
 		t.Fatalf("small org has %d log entries, want more than %d to exercise the cap", n, OffsetCap)
 	}
 	c := f.client(ClientOptions{})
-	s := &syncer{c: c, o: Options{Since: f.org.Start(), Until: f.org.End(), Now: time.Now, Concurrency: 4}}
+	s := &syncer{pd: c.PD, counters: c.Counters, o: Options{Since: f.org.Start(), Until: f.org.End(), Now: time.Now, Concurrency: 4}}
 	conn, err := db.Conn(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -223,8 +223,9 @@ func TestSyncSplitsWindowsAtOffsetCap(t *testing.T) {
 	s.conn = conn
 	span := f.org.End().Sub(f.org.Start()) + time.Hour
 	got := 0
-	_, err = windowed(context.Background(), s, f.org.Start(), f.org.End(), span,
-		s.fetchLogEntries(context.Background()),
+	r := logEntriesResource()
+	r.span = span
+	_, err = r.windows(context.Background(), s, f.org.Start(), f.org.End(),
 		func(items []pagerduty.LogEntry, w window) error { got += len(items); return nil })
 	if err != nil {
 		t.Fatalf("windowed fetch: %v", err)

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -72,11 +73,14 @@ type Server struct {
 
 	rmu  sync.Mutex
 	reqs map[string]int64
+
+	mux *http.ServeMux
 }
 
 // NewServer serves org.
 func NewServer(org *Org, opts Options) *Server {
 	s := &Server{org: org, opts: opts, reqs: map[string]int64{}}
+	s.mux = s.routes()
 	s.SetFaults(opts.Faults)
 	return s
 }
@@ -145,32 +149,52 @@ func (s *Server) drawFault() FaultKind {
 	return ""
 }
 
-type route struct {
-	key string
-	id  string
+// endpoint answers one authorised GET with a JSON body or an API error; it
+// reads the organisation under its read lock.
+type endpoint func(r *http.Request) ([]byte, *apiError)
+
+// routes returns the fake's router: each endpoint under its http.ServeMux
+// pattern, which is also its key in Requests, with or without a trailing
+// slash. Any other path or method is "<METHOD> /unknown", a 404.
+func (s *Server) routes() *http.ServeMux {
+	query := func(h func(url.Values) ([]byte, *apiError)) endpoint {
+		return func(r *http.Request) ([]byte, *apiError) { return h(r.URL.Query()) }
+	}
+	byID := func(h func(url.Values, string) ([]byte, *apiError)) endpoint {
+		return func(r *http.Request) ([]byte, *apiError) { return h(r.URL.Query(), r.PathValue("id")) }
+	}
+	mux := http.NewServeMux()
+	for pattern, h := range map[string]endpoint{
+		"GET /users":                      query(s.listUsers),
+		"GET /teams":                      query(s.listTeams),
+		"GET /services":                   query(s.listServices),
+		"GET /escalation_policies":        query(s.listPolicies),
+		"GET /incidents":                  query(s.listIncidents),
+		"GET /incidents/{id}":             byID(s.getIncident),
+		"GET /incidents/{id}/alerts":      byID(s.listAlerts),
+		"GET /incidents/{id}/log_entries": byID(s.listIncidentLogs),
+		"GET /log_entries":                query(s.listLogEntries),
+		"GET /oncalls":                    query(s.listOncalls),
+		"GET /notifications":              query(s.listNotifications),
+	} {
+		serve := func(w http.ResponseWriter, r *http.Request) {
+			if r.Method != http.MethodGet { // a GET pattern matches HEAD too
+				s.serve(w, r, r.Method+" /unknown", notFound)
+				return
+			}
+			s.serve(w, r, pattern, h)
+		}
+		mux.HandleFunc(pattern, serve)
+		mux.HandleFunc(pattern+"/{$}", serve)
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.serve(w, r, r.Method+" /unknown", notFound)
+	})
+	return mux
 }
 
-func matchRoute(method, path string) route {
-	path = strings.TrimSuffix(path, "/")
-	if method != http.MethodGet {
-		return route{key: method + " /unknown"}
-	}
-	switch path {
-	case "/users", "/teams", "/services", "/escalation_policies", "/incidents", "/log_entries", "/oncalls", "/notifications":
-		return route{key: "GET " + path}
-	}
-	parts := strings.Split(strings.TrimPrefix(path, "/"), "/")
-	if len(parts) >= 2 && parts[0] == "incidents" && parts[1] != "" {
-		switch {
-		case len(parts) == 2:
-			return route{key: "GET /incidents/{id}", id: parts[1]}
-		case len(parts) == 3 && parts[2] == "alerts":
-			return route{key: "GET /incidents/{id}/alerts", id: parts[1]}
-		case len(parts) == 3 && parts[2] == "log_entries":
-			return route{key: "GET /incidents/{id}/log_entries", id: parts[1]}
-		}
-	}
-	return route{key: "GET /unknown"}
+func notFound(*http.Request) ([]byte, *apiError) {
+	return nil, &apiError{status: http.StatusNotFound, code: 2100, message: "Not Found"}
 }
 
 // apiError is a PagerDuty error response.
@@ -205,10 +229,13 @@ func invalid(msg string) *apiError {
 	return &apiError{status: http.StatusBadRequest, code: 2001, message: "Invalid Input Provided", errors: []string{msg}}
 }
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rt := matchRoute(r.Method, r.URL.Path)
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// serve counts a request under key, checks its token, injects the fault
+// drawn for it and answers it with ep.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, key string, ep endpoint) {
 	s.rmu.Lock()
-	s.reqs[rt.key]++
+	s.reqs[key]++
 	s.rmu.Unlock()
 
 	if !s.authorized(r.Header.Get("Authorization")) {
@@ -260,13 +287,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	case FaultCut:
-		status, body := s.handle(r, rt)
+		status, body := s.handle(r, ep)
 		if status != http.StatusOK || !cutBody(w, body) {
 			writeJSON(w, status, body)
 		}
 		return
 	}
-	status, body := s.handle(r, rt)
+	status, body := s.handle(r, ep)
 	writeJSON(w, status, body)
 }
 
@@ -305,40 +332,12 @@ func cutBody(w http.ResponseWriter, body []byte) bool {
 	return true
 }
 
-// handle answers one authorised request with a status and a JSON body.
-func (s *Server) handle(r *http.Request, rt route) (int, []byte) {
+// handle answers one authorised request with h: a status and a JSON body.
+func (s *Server) handle(r *http.Request, h endpoint) (int, []byte) {
 	o := s.org
 	o.mu.RLock()
 	defer o.mu.RUnlock()
-	q := r.URL.Query()
-	var b []byte
-	var err *apiError
-	switch rt.key {
-	case "GET /users":
-		b, err = s.listUsers(q)
-	case "GET /teams":
-		b, err = s.listTeams(q)
-	case "GET /services":
-		b, err = s.listServices(q)
-	case "GET /escalation_policies":
-		b, err = s.listPolicies(q)
-	case "GET /incidents":
-		b, err = s.listIncidents(q)
-	case "GET /incidents/{id}":
-		b, err = s.getIncident(q, rt.id)
-	case "GET /incidents/{id}/alerts":
-		b, err = s.listAlerts(q, rt.id)
-	case "GET /incidents/{id}/log_entries":
-		b, err = s.listIncidentLogs(q, rt.id)
-	case "GET /log_entries":
-		b, err = s.listLogEntries(q)
-	case "GET /oncalls":
-		b, err = s.listOncalls(q)
-	case "GET /notifications":
-		b, err = s.listNotifications(q)
-	default:
-		err = &apiError{status: http.StatusNotFound, code: 2100, message: "Not Found"}
-	}
+	b, err := h(r)
 	if err != nil {
 		if err.status == 0 {
 			err.status = http.StatusBadRequest
