@@ -63,6 +63,9 @@ type Config struct {
 	// HideNames asks the reports to hide responder names (for the leadership
 	// report). Compute itself always fills names. Default false.
 	HideNames bool `yaml:"hide_names"`
+	// Deliver says where `oncall-health run` sends the digests; it also
+	// applies HideNames to everything it sends. Default: nowhere.
+	Deliver Deliver `yaml:"deliver"`
 }
 
 // Hours are local clock times "HH:MM" (00:00..24:00) in the responder's time
@@ -141,6 +144,7 @@ func DefaultConfig() Config {
 		},
 		Noise:     Noise{TransientSeconds: 300, RepeatWindow: Duration(24 * time.Hour), RepeatCount: 2},
 		AlertLoad: 200,
+		Deliver:   Deliver{SMTP: SMTP{Port: 587}},
 	}
 }
 
@@ -302,7 +306,7 @@ func (c Config) Validate() error {
 	if c.AlertLoad < 1 {
 		return bad("alert_load", "must be at least 1")
 	}
-	return nil
+	return c.Deliver.validate()
 }
 
 // hourSeconds are Hours in seconds after local midnight.
