@@ -71,7 +71,7 @@ MTTA / MTTR p50: 4m 10s / 2h 5m
 Toil: 25% of pages from noise incidents
 
 Burnout risk: 1 high, 1 elevated
-- Ana <b>Ruiz</b>: high (6 pages in sleep hours (≥ 5); 0.38 share of 28 days on call (> 0.25))
+- Ana <b>Ruiz</b>: high (6 pages in sleep hours (≥ 5); 38% of 28 days on call (> 25%))
 - Ben Ode: elevated (26 pages (≥ 25))
 
 Noisiest alerts:

@@ -181,8 +181,9 @@ var reasonWords = map[string]struct{ name, cmp string }{
 	"after_hours_interruptions":    {"pages after hours", "≥"},
 	"interruptions":                {"pages", "≥"},
 	"incidents_per_12h_on_call":    {"incidents per 12 h on call", ">"},
-	"on_call_share_28d":            {"share of 28 days on call", ">"},
+	"on_call_share_28d":            {"", ">"},
 	"longest_on_call_stretch_days": {"days on call in a row", ">"},
+	// on_call_share_28d is worded as a percentage (reason).
 }
 
 // reason words one fired burnout rule: "6 pages in sleep hours (≥ 5)".
@@ -194,15 +195,18 @@ func reason(r analysis.Reason) string {
 	if r.Rule == "longest_on_call_stretch_days" && r.Level == "high" {
 		w.cmp = "≥"
 	}
+	if r.Rule == "on_call_share_28d" {
+		return fmt.Sprintf("%s of 28 days on call (%s %s)", share(&r.Value), w.cmp, share(&r.Threshold))
+	}
 	return fmt.Sprintf("%s %s (%s %s)", num(r.Value), w.name, w.cmp, num(r.Threshold))
 }
 
-// num writes a rule value: whole numbers without decimals, else two.
+// num writes a rule value: whole numbers without decimals, else one.
 func num(v float64) string {
 	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
 		return fmt.Sprintf("%d", int64(v))
 	}
-	return fmt.Sprintf("%.2f", v)
+	return fmt.Sprintf("%.1f", v)
 }
 
 // share writes a 0..1 share as a percentage; nil (no denominator) as "n/a".

@@ -288,21 +288,58 @@ func (r *runner) syncedUntil(ctx context.Context) (time.Time, error) {
 	return t.Time.UTC(), nil
 }
 
-// runFrom is where the runs' periods start: stored by the first run (since,
-// else 90 days before syncedUntil, as the first sync's default).
-func (r *runner) runFrom(ctx context.Context, since, syncedUntil time.Time) (from time.Time, first bool, err error) {
-	err = r.db.QueryRowContext(ctx, queries.Get("run-state-get"), "from").Scan(&from)
-	if err == nil {
-		return from.UTC(), false, nil
+// runState is where the runs' periods start and which of them are
+// delivered, fixed by the first run of a database (run_state "from" and
+// "quiet"): from is --since of the first run, else 90 days before its
+// syncedUntil (as the first sync's default); quiet is the first run's
+// syncedUntil. Both are stored in one transaction before anything is
+// written, so a first run killed half-way decides the same on its next try.
+func (r *runner) runState(ctx context.Context, since, syncedUntil time.Time) (from, quiet time.Time, err error) {
+	errFrom := r.db.QueryRowContext(ctx, queries.Get("run-state-get"), "from").Scan(&from)
+	errQuiet := r.db.QueryRowContext(ctx, queries.Get("run-state-get"), "quiet").Scan(&quiet)
+	if errFrom == nil && errQuiet == nil {
+		return from.UTC(), quiet.UTC(), nil
 	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return time.Time{}, false, fmt.Errorf("read run state: %w", err)
+	for _, err := range []error{errFrom, errQuiet} {
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return time.Time{}, time.Time{}, fmt.Errorf("read run state: %w", err)
+		}
 	}
-	from = since
+	from, quiet = since.UTC(), syncedUntil
 	if from.IsZero() {
 		from = syncedUntil.AddDate(0, 0, -90)
 	}
-	return from.UTC(), true, nil
+	tx, err := r.db.BeginTx(ctx, nil)
+	if err != nil {
+		return time.Time{}, time.Time{}, fmt.Errorf("write run state: %w", err)
+	}
+	defer tx.Rollback()
+	for k, v := range map[string]time.Time{"from": from, "quiet": quiet} {
+		if _, err := tx.ExecContext(ctx, queries.Get("run-state-set"), k, v); err != nil {
+			return time.Time{}, time.Time{}, fmt.Errorf("write run state: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return time.Time{}, time.Time{}, fmt.Errorf("write run state: %w", err)
+	}
+	return from, quiet, nil
+}
+
+// delivered says whether period p's digests are sent: every period that
+// ends after quiet (the first run's sync watermark), and of the periods
+// the first run backfilled only the newest week and the newest month, so
+// that installing run does not send a quarter's digests at once.
+func delivered(p analysis.Period, quiet time.Time, loc *time.Location) bool {
+	if p.End.After(quiet) {
+		return true
+	}
+	due := duePeriods(p.Start, quiet, loc)
+	for i := len(due) - 1; i >= 0; i-- {
+		if due[i].Kind == p.Kind {
+			return due[i].Label == p.Label
+		}
+	}
+	return false
 }
 
 // duePeriods are the ISO weeks and months in loc that start at or after
@@ -335,7 +372,7 @@ func duePeriods(from, until time.Time, loc *time.Location) []analysis.Period {
 // written. A run killed between writing and recording writes the period
 // again (every file is replaced atomically).
 func (r *runner) writeDue(ctx context.Context, since, syncedUntil time.Time) ([]string, error) {
-	from, first, err := r.runFrom(ctx, since, syncedUntil)
+	from, quiet, err := r.runState(ctx, since, syncedUntil)
 	if err != nil {
 		return nil, err
 	}
@@ -343,38 +380,15 @@ func (r *runner) writeDue(ctx context.Context, since, syncedUntil time.Time) ([]
 	if err != nil {
 		return nil, err
 	}
+	loc := r.cfg.Location()
 	var todo []analysis.Period
-	for _, p := range duePeriods(from, syncedUntil, r.cfg.Location()) {
+	for _, p := range duePeriods(from, syncedUntil, loc) {
 		if !written[p.Label] {
 			todo = append(todo, p)
 		}
 	}
-	if first {
-		if _, err := r.db.ExecContext(ctx, queries.Get("run-state-set"), "from", from); err != nil {
-			return nil, fmt.Errorf("write run state: %w", err)
-		}
-	}
 	if len(todo) == 0 {
 		return nil, nil
-	}
-	// The first run delivers only its newest week and newest month.
-	deliverOf := map[string]bool{}
-	for _, p := range todo {
-		deliverOf[p.Label] = !first
-	}
-	if first {
-		for i := len(todo) - 1; i >= 0; i-- {
-			if todo[i].Kind == "month" {
-				deliverOf[todo[i].Label] = true
-				break
-			}
-		}
-		for i := len(todo) - 1; i >= 0; i-- {
-			if todo[i].Kind == "week" {
-				deliverOf[todo[i].Label] = true
-				break
-			}
-		}
 	}
 	c, err := r.computerOf(ctx)
 	if err != nil {
@@ -386,15 +400,29 @@ func (r *runner) writeDue(ctx context.Context, since, syncedUntil time.Time) ([]
 	printWarnings(r.stderr, c.Warnings())
 	var labels []string
 	for _, p := range todo {
-		if _, _, err := writeReports(ctx, c, r.cfg, p, filepath.Join(r.out, p.Label), "../"+reports.IndexFile); err != nil {
+		dir := filepath.Join(r.out, p.Label)
+		removeTemporaries(dir)
+		if _, _, err := writeReports(ctx, c, r.cfg, p, dir, "../"+reports.IndexFile); err != nil {
 			return nil, err
 		}
-		if err := r.record(ctx, p, deliverOf[p.Label]); err != nil {
+		if err := r.record(ctx, p, delivered(p, quiet, loc)); err != nil {
 			return nil, err
 		}
 		labels = append(labels, p.Label)
 	}
 	return labels, nil
+}
+
+// removeTemporaries removes from dir the temporary files of atomic writes
+// (".<name>.*.tmp", ".metrics-*.json") that a process killed mid-write
+// left; run is about to write dir's files again.
+func removeTemporaries(dir string) {
+	for _, pattern := range []string{".*.tmp", ".metrics-*.json"} {
+		names, _ := filepath.Glob(filepath.Join(dir, pattern))
+		for _, n := range names {
+			os.Remove(n)
+		}
+	}
 }
 
 // record notes p as written and plans its messages, in one transaction.
@@ -484,6 +512,7 @@ func (r *runner) writeIndex(ctx context.Context) error {
 		}
 		entries = append(entries, reports.ArchiveEntry{Metrics: m, Dir: p.label})
 	}
+	removeTemporaries(r.out)
 	if _, err := reports.WriteArchive(r.out, entries, reportOptions(r.cfg, "", "")); err != nil {
 		return fmt.Errorf("write reports index: %w", err)
 	}

@@ -204,6 +204,8 @@ type Receiver struct {
 	posts []Post
 	// fail, while > 0, answers that many requests with 503.
 	fail int
+	// delay is how long each answer waits after the request is recorded.
+	delay time.Duration
 }
 
 // NewReceiver starts a receiver on 127.0.0.1; it answers "ok" as Slack does.
@@ -223,6 +225,11 @@ func NewReceiver() *Receiver {
 			return
 		}
 		r.posts = append(r.posts, Post{Path: req.URL.Path, ContentType: req.Header.Get("Content-Type"), Body: bytes.Clone(b)})
+		if d := r.delay; d > 0 {
+			r.mu.Unlock()
+			time.Sleep(d)
+			r.mu.Lock()
+		}
 		fmt.Fprint(w, "ok")
 	}))
 	return r
@@ -233,6 +240,14 @@ func (r *Receiver) Posts() []Post {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]Post(nil), r.posts...)
+}
+
+// SetDelay makes every answer wait d after the request was recorded: a
+// sender killed in that time has sent a message it did not see accepted.
+func (r *Receiver) SetDelay(d time.Duration) {
+	r.mu.Lock()
+	r.delay = d
+	r.mu.Unlock()
 }
 
 // FailNext answers the next n requests with 503.
