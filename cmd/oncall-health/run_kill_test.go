@@ -35,6 +35,25 @@ func TestRunChild(t *testing.T) {
 	os.Exit(run(context.Background(), strings.Split(os.Getenv("OH_RUN_ARGS"), "\x1f"), os.Stdout, os.Stderr))
 }
 
+// afterPost returns a channel that fires d after posts() first exceeds
+// before, or never when done fires first (done is passed on to the caller).
+func afterPost(done chan error, posts func() int, before int, d time.Duration) <-chan time.Time {
+	fire := make(chan time.Time, 1)
+	go func() {
+		for posts() <= before {
+			select {
+			case err := <-done:
+				done <- err
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+		}
+		time.Sleep(d)
+		fire <- time.Now()
+	}()
+	return fire
+}
+
 // startRunChild starts `run` of f up to until in a child process.
 func startRunChild(t *testing.T, f *runFixture, until time.Time) (*exec.Cmd, chan error, *strings.Builder) {
 	t.Helper()
@@ -75,10 +94,12 @@ func TestRunKill9(t *testing.T) {
 	span := time.Since(began)
 
 	f := newRunFixture(t, false)
-	// Every Slack and webhook answer waits 150 ms after the message was
-	// received: kills land in deliveries too.
-	f.slack.SetDelay(150 * time.Millisecond)
-	f.hook.SetDelay(150 * time.Millisecond)
+	// Every Slack and webhook request waits 75 ms before it counts as
+	// received and 75 ms more before it is answered, so that a kill in a
+	// delivery may land before or after the message arrived.
+	f.slack.SetDelay(75*time.Millisecond, 75*time.Millisecond)
+	f.hook.SetDelay(75*time.Millisecond, 75*time.Millisecond)
+	posts := func() int { return len(f.slack.Posts()) + len(f.hook.Posts()) }
 	rng := rand.New(rand.NewPCG(20, 26))
 	kills, finished := 0, 0
 	firstSeen := map[string]time.Time{} // recorded period -> its index.html's mtime
@@ -111,9 +132,18 @@ func TestRunKill9(t *testing.T) {
 			}
 		}
 	}
+	deliveryKills := 0
 	for _, until := range []time.Time{runUntil1, runUntil2} {
-		for stageKills := 0; ; {
+		for i, stageKills := 0, 0; ; i++ {
+			before := posts()
 			cmd, done, out := startRunChild(t, f, until)
+			// The first two runs of a stage are killed in their deliveries:
+			// up to 150 ms after the first message of the run arrived.
+			// The others at a random moment of a first run's span.
+			wait := time.After(time.Duration(rng.Int64N(int64(span))))
+			if i < 2 {
+				wait = afterPost(done, posts, before, time.Duration(rng.Int64N(int64(150*time.Millisecond))))
+			}
 			if stageKills == killsPerStage {
 				if err := <-done; err != nil {
 					t.Fatalf("last run up to %s failed: %v: %s", until.Format("2006-01-02"), err, out.String())
@@ -128,11 +158,14 @@ func TestRunKill9(t *testing.T) {
 					t.Fatalf("child run failed after %d kills: %v: %s", kills, err, out.String())
 				}
 				finished++
-			case <-time.After(time.Duration(rng.Int64N(int64(span)))):
+			case <-wait:
 				cmd.Process.Kill()
 				<-done
 				kills++
 				stageKills++
+				if i < 2 {
+					deliveryKills++
+				}
 			}
 			observe()
 		}
@@ -180,6 +213,9 @@ func TestRunKill9(t *testing.T) {
 	if dups := len(got) - len(distinct); dups > kills {
 		t.Errorf("%d duplicate messages after %d kills; at most one per kill", dups, kills)
 	}
-	t.Logf("killed %d times (%d runs finished, an uninterrupted first run takes %s); %d messages received, %d distinct",
-		kills, finished, span.Round(time.Millisecond), len(got), len(distinct))
+	if deliveryKills < 3 {
+		t.Errorf("only %d kills landed in deliveries; want 3 or more", deliveryKills)
+	}
+	t.Logf("killed %d times, %d in deliveries (%d runs finished, an uninterrupted first run takes %s); %d messages received, %d distinct",
+		kills, deliveryKills, finished, span.Round(time.Millisecond), len(got), len(distinct))
 }

@@ -204,8 +204,9 @@ type Receiver struct {
 	posts []Post
 	// fail, while > 0, answers that many requests with 503.
 	fail int
-	// delay is how long each answer waits after the request is recorded.
-	delay time.Duration
+	// before and after are how long each answer waits before and after
+	// the request is recorded.
+	before, after time.Duration
 }
 
 // NewReceiver starts a receiver on 127.0.0.1; it answers "ok" as Slack does.
@@ -215,6 +216,18 @@ func NewReceiver() *Receiver {
 		b, _ := io.ReadAll(req.Body)
 		r.mu.Lock()
 		defer r.mu.Unlock()
+		if d := r.before; d > 0 {
+			// A sender that dies meanwhile has delivered nothing.
+			r.mu.Unlock()
+			select {
+			case <-time.After(d):
+			case <-req.Context().Done():
+			}
+			r.mu.Lock()
+			if req.Context().Err() != nil {
+				return
+			}
+		}
 		if req.Method != http.MethodPost {
 			http.Error(w, "POST only", http.StatusMethodNotAllowed)
 			return
@@ -225,7 +238,7 @@ func NewReceiver() *Receiver {
 			return
 		}
 		r.posts = append(r.posts, Post{Path: req.URL.Path, ContentType: req.Header.Get("Content-Type"), Body: bytes.Clone(b)})
-		if d := r.delay; d > 0 {
+		if d := r.after; d > 0 {
 			r.mu.Unlock()
 			time.Sleep(d)
 			r.mu.Lock()
@@ -242,11 +255,13 @@ func (r *Receiver) Posts() []Post {
 	return append([]Post(nil), r.posts...)
 }
 
-// SetDelay makes every answer wait d after the request was recorded: a
-// sender killed in that time has sent a message it did not see accepted.
-func (r *Receiver) SetDelay(d time.Duration) {
+// SetDelay makes every request wait before until it is recorded (a
+// sender killed in that time has sent nothing) and after before it is
+// answered (a sender killed then has sent a message it did not see
+// accepted).
+func (r *Receiver) SetDelay(before, after time.Duration) {
 	r.mu.Lock()
-	r.delay = d
+	r.before, r.after = before, after
 	r.mu.Unlock()
 }
 
