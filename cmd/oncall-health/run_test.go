@@ -666,3 +666,31 @@ func mimeParts(t *testing.T, msg *mail.Message) []mimePart {
 func mrkdwnText(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
+
+// TestRunSecretsOnFailure: when deliveries fail (a Slack URL nobody
+// listens on, which Go's errors quote; a password the SMTP server refuses)
+// the lines that say so hold no secret, and neither do the files or the
+// database.
+func TestRunSecretsOnFailure(t *testing.T) {
+	fastRetries(t)
+	f := newRunFixture(t, false)
+	fastDelivery(t, f.smtp.CertPool())
+	f.env["OH_TEST_SLACK"] = "http://127.0.0.1:1/services/T0/B0/" + slackSecret
+	f.env["OH_TEST_SMTP_PASSWORD"] = smtpPassword + "-wrong"
+	code, stdout, stderr := f.run(t, runUntil1)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1: %s", code, stderr)
+	}
+	// W43's org Slack message and team mail fail: two lines, then the summary.
+	lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+	if len(lines) != 3 || !strings.Contains(lines[0], "deliver 2026-W43 to email:team:"+f.teamID) ||
+		!strings.Contains(lines[1], "deliver 2026-W43 to slack: Post") || !strings.Contains(lines[1], "[redacted]") {
+		t.Errorf("stderr:\n%s", stderr)
+	}
+	t.Logf("stderr:\n%s", stderr)
+	checkNoSecrets(t, f, []string{stdout, stderr})
+	// The password was refused, so the right one is in no line either.
+	if strings.Contains(stderr, smtpPassword) {
+		t.Error("stderr holds the SMTP password")
+	}
+}
