@@ -39,13 +39,14 @@ var deliverTuning struct {
 // runs at any frequency do each thing once; see README ("Run it from cron").
 //
 // Choices: a period is due when it starts at or after the runs' start
-// ("from": --since of the first run, else 90 days before the sync's
-// watermark, kept in run_state) and ends at or before the earliest sync
-// watermark. The first run of a database backfills every due period but
-// delivers only its newest week and newest month, so that installing it
-// does not send a quarter of digests at once; later runs deliver every
-// period they write. Sync's per-resource lines are not printed: run prints
-// one summary line (and one line on stderr per failed delivery).
+// (--since of the first run, else 90 days before the sync's watermark) and
+// ends at or before the earliest sync watermark (runState). The first run
+// of a database backfills every due period but delivers only its newest
+// week and newest month (delivered), so that installing it does not send
+// a quarter of digests at once; later runs deliver every period they
+// write. Sync's per-resource lines are not printed: run prints one summary
+// line, and one line on stderr per failed delivery. A failed delivery
+// makes the exit status 1 (cron then mails), after the summary line.
 func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("run", stderr)
 	dbPath := fs.String("db", "", "DuckDB database `file` (created if missing)")
