@@ -16,6 +16,7 @@ import (
 	"net/mail"
 	"net/smtp"
 	"net/textproto"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -220,4 +221,15 @@ func (d Digest) HTML() string {
 		return "<p>" + template.HTMLEscapeString(d.Text()) + "</p>"
 	}
 	return b.String()
+}
+
+// scriptRE matches a script element of a page the reports package wrote
+// (their text never holds "</script>": html/template escapes it).
+var scriptRE = regexp.MustCompile(`(?is)<script\b[^>]*>.*?</script>`)
+
+// MailHTML is a report page made fit for a mail's HTML part: its script
+// elements (ECharts, about 1 MB, and the chart data) removed, since mail
+// clients run no script. Tables and text stay; charts are left empty.
+func MailHTML(page string) string {
+	return scriptRE.ReplaceAllString(page, "")
 }

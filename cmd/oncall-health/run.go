@@ -649,7 +649,7 @@ func (r *runner) send(ctx context.Context, label, kind, target string, services 
 		if err != nil {
 			return fmt.Errorf("read %s: %w", reports.LeadershipFile, err)
 		}
-		return r.ch.mail.Send(ctx, deliver.DigestMessage(d, r.ch.leadership, string(html)))
+		return r.ch.mail.Send(ctx, deliver.DigestMessage(d, r.ch.leadership, deliver.MailHTML(string(html))))
 	case kindOf == "slack" && strings.HasPrefix(id, "team:"):
 		s, ok := r.ch.slackTeams[strings.TrimPrefix(id, "team:")]
 		if !ok {

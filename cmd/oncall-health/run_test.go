@@ -403,9 +403,15 @@ func TestRun(t *testing.T) {
 			if len(parts) != 2 || !strings.HasPrefix(parts[0].typ, "text/plain") || !strings.HasPrefix(parts[1].typ, "text/html") {
 				t.Fatalf("parts %v", parts)
 			}
-			if !strings.Contains(parts[0].body, "On-call health: month 2026-10") || parts[1].body != strings.ReplaceAll(strings.ReplaceAll(string(leadership), "\r\n", "\n"), "\n", "\r\n") {
+			// The HTML part is leadership.html without its scripts (ECharts).
+			wantHTML := deliver.MailHTML(string(leadership))
+			if !strings.Contains(parts[0].body, "On-call health: month 2026-10") || parts[1].body != strings.ReplaceAll(strings.ReplaceAll(wantHTML, "\r\n", "\n"), "\n", "\r\n") {
 				t.Error("monthly mail: the text part is not the digest or the HTML part is not leadership.html")
 			}
+			if strings.Contains(parts[1].body, "<script") || !strings.Contains(parts[1].body, "</html>") || len(parts[1].body) > len(leadership)/4 {
+				t.Errorf("monthly mail's HTML part: %d bytes of leadership.html's %d, or it holds a script", len(parts[1].body), len(leadership))
+			}
+			t.Logf("monthly mail HTML part %d bytes (leadership.html %d)", len(parts[1].body), len(leadership))
 		}
 		if !found {
 			t.Error("no monthly mail")
