@@ -45,6 +45,8 @@ var ErrConfig = errors.New("config")
 //	  repeat_count: 2               # earlier same-signature incidents in the window
 //	alert_load: 200                 # team flag: alerts in one ISO week
 //	hide_names: false               # reports: replace responder names (leadership report)
+//	deliver:                        # oncall-health run: where digests go (type Deliver)
+//	  slack_webhook_url_env: SLACK_WEBHOOK_URL
 type Config struct {
 	// TimeZone is the IANA name of the report time zone in which periods
 	// (ISO weeks, months) start and end. Default "UTC".
