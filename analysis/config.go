@@ -46,6 +46,8 @@ var ErrConfig = errors.New("config")
 //	  repeat_count: 2               # earlier same-signature incidents in the window
 //	alert_load: 200                 # team flag: alerts in one ISO week
 //	hide_names: false               # reports: replace responder names (leadership report)
+//	deliver:                        # oncall-health run: where digests go (type Deliver)
+//	  slack_webhook_url_env: SLACK_WEBHOOK_URL
 type Config struct {
 	// TimeZone is the IANA name of the report time zone in which periods
 	// (ISO weeks, months) start and end. Default "UTC".
@@ -69,6 +71,9 @@ type Config struct {
 	// HideNames asks the reports to hide responder names (for the leadership
 	// report). Compute itself always fills names. Default false.
 	HideNames bool `yaml:"hide_names"`
+	// Deliver says where `oncall-health run` sends the digests; it also
+	// applies HideNames to everything it sends. Default: nowhere.
+	Deliver Deliver `yaml:"deliver"`
 }
 
 // Hours are local clock times "HH:MM" (00:00..24:00) in the responder's time
@@ -147,6 +152,7 @@ func DefaultConfig() Config {
 		},
 		Noise:     Noise{TransientSeconds: 300, RepeatWindow: Duration(24 * time.Hour), RepeatCount: 2},
 		AlertLoad: 200,
+		Deliver:   Deliver{SMTP: SMTP{Port: 587}},
 	}
 }
 
@@ -313,7 +319,7 @@ func (c Config) Validate() error {
 	if c.AlertLoad < 1 {
 		return bad("alert_load", "must be at least 1")
 	}
-	return nil
+	return c.Deliver.validate()
 }
 
 // hourSeconds are Hours in seconds after local midnight.

@@ -15,6 +15,9 @@ func TestExampleConfig(t *testing.T) {
 	}
 	want := DefaultConfig()
 	want.TeamHours = map[string]Hours{}
+	want.Deliver.SlackTeamWebhookURLEnv = map[string]string{}
+	want.Deliver.SMTP.To = map[string][]string{}
+	want.Deliver.SMTP.Leadership = []string{}
 	if d := cmp.Diff(want, cfg); d != "" {
 		t.Errorf("example config differs from the defaults (-default +example):\n%s", d)
 	}

@@ -5,6 +5,7 @@
 //	oncall-health sync     --db FILE [--api-url URL] [--since DATE] [--until DATE] [--full] [--config FILE] [--rate N] [--look-back DURATION]
 //	oncall-health report   --db FILE --out DIR [--week 2026-W46 | --month 2026-10] [--config FILE]
 //	oncall-health report   --db FILE --out DIR [--weeks FIRST..LAST] [--months FIRST..LAST] [--config FILE]
+//	oncall-health run      --db FILE --out DIR [--config FILE] [sync's flags]
 //	oncall-health demo     --out DIR [--seed N]
 //	oncall-health export   --db FILE --out DIR [--format parquet|csv] [--config FILE]
 //	oncall-health fake-api [--addr 127.0.0.1:8080] [--size small|large] [--seed N] [--token T]
@@ -44,11 +45,12 @@ Usage:
   oncall-health sync     --db FILE [--api-url URL] [--since DATE] [--until DATE] [--full] [--config FILE]
   oncall-health report   --db FILE --out DIR [--week 2026-W46 | --month 2026-10] [--config FILE]
   oncall-health report   --db FILE --out DIR [--weeks FIRST..LAST] [--months FIRST..LAST] [--config FILE]
+  oncall-health run      --db FILE --out DIR [--config FILE] [--api-url URL] [--since DATE] [--rate N] ...
   oncall-health demo     --out DIR
   oncall-health export   --db FILE --out DIR [--format parquet|csv]
   oncall-health fake-api [--addr 127.0.0.1:8080] [--size small|large] [--seed N]
 
-sync reads the API token from PAGERDUTY_TOKEN. Run 'oncall-health CMD -h' for a command's flags.
+sync and run read the API token from PAGERDUTY_TOKEN. Run 'oncall-health CMD -h' for a command's flags.
 `
 
 // run is the whole program; main only wires the process to it.
@@ -67,6 +69,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runSync(ctx, args[1:], stdout, stderr)
 	case "report":
 		err = runReport(ctx, args[1:], stdout, stderr)
+	case "run":
+		err = runRun(ctx, args[1:], stdout, stderr)
 	case "demo":
 		err = runDemo(ctx, args[1:], stdout, stderr)
 	case "export":

@@ -107,17 +107,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 func writeRange(ctx context.Context, c *analysis.Computer, cfg analysis.Config, periods []analysis.Period, dir string, stdout, stderr io.Writer) error {
 	// Every period and its history first (analysis.ComputeAll); writing
 	// the reports then finds them computed.
-	var all []analysis.Period
-	seen := map[string]bool{}
-	for _, p := range periods {
-		for _, q := range withHistory(p) {
-			if !seen[q.Label] {
-				seen[q.Label] = true
-				all = append(all, q)
-			}
-		}
-	}
-	if _, err := c.ComputeAll(ctx, all); err != nil {
+	if _, err := c.ComputeAll(ctx, historyOf(periods)); err != nil {
 		return err
 	}
 	// Then the reports, analysis.ComputeParallelism periods at a time.
@@ -217,6 +207,22 @@ func writeReports(ctx context.Context, c *analysis.Computer, cfg analysis.Config
 		return nil, nil, fmt.Errorf("write reports: %w", err)
 	}
 	return append([]string{"metrics.json"}, files...), cur, nil
+}
+
+// historyOf is every period of periods with its history (withHistory),
+// each once, in the order first met.
+func historyOf(periods []analysis.Period) []analysis.Period {
+	var all []analysis.Period
+	seen := map[string]bool{}
+	for _, p := range periods {
+		for _, q := range withHistory(p) {
+			if !seen[q.Label] {
+				seen[q.Label] = true
+				all = append(all, q)
+			}
+		}
+	}
+	return all
 }
 
 // withHistory is p's history (historyLen[p.Kind] periods before it,
