@@ -42,6 +42,12 @@ type Options struct {
 	// ArchiveHref links every page to the page of all periods of a range
 	// run (WriteArchive), e.g. "../index.html"; "" for no link.
 	ArchiveHref string
+	// AssetsHref is the relative URL, as seen from the pages written, of a
+	// directory that WriteAssets wrote, ending in '/' (e.g. "assets/" or
+	// "../assets/"): pages then load the stylesheet and ECharts from there
+	// and carry neither. "" (the default) writes self-contained pages, each
+	// with the stylesheet and ECharts inline.
+	AssetsHref string
 }
 
 // Service describes a PagerDuty service for display: its name and the team
