@@ -354,7 +354,9 @@ func writeMarkdown(w io.Writer, r *results) error {
 	if s := r.SelfContained; s != nil {
 		p("The largest page of the week written with `--self-contained` (%s) is %.0f kB.", s.Name, float64(s.Bytes)/1e3)
 	}
-	p("")
+	if len(r.YearDisk) > 0 || r.SelfContained != nil {
+		p("")
+	}
 
 	// Targets.
 	p("## Targets")
@@ -368,12 +370,13 @@ func writeMarkdown(w io.Writer, r *results) error {
 	mo := medianOf(each(r.Month, func(x proc) float64 { return x.Wall }))
 	p("| one month's report set < 2 s | %.2f s | %s |", mo, yes(mo < 2))
 	yr := medianOf(each(r.Year, func(x proc) float64 { return x.Wall }))
-	p("| a year of weekly and monthly reports < 10 s | %.2f s | %s |", yr, yes(yr < 10))
+	p("| a year of weekly and monthly reports < 30 s | %.2f s | %s |", yr, yes(yr < 30))
+	p("| a year of weekly and monthly reports < 10 s (issue 18) | %.2f s | %s |", yr, yes(yr < 10))
 	if d := lastTree(r.YearDisk); d != nil {
-		p("| a year of weekly and monthly reports < 100 MB on disk | %.1f MB | %s |", float64(d.Disk)/1e6, yes(d.Disk < 100e6))
+		p("| a year of weekly and monthly reports < 100 MB on disk (issue 18) | %.1f MB | %s |", float64(d.Disk)/1e6, yes(d.Disk < 100e6))
 	}
 	if s := r.SelfContained; s != nil {
-		p("| a single self-contained report < 600 kB | %.0f kB | %s |", float64(s.Bytes)/1e3, yes(s.Bytes < 600e3))
+		p("| the largest self-contained page of a week < 600 kB (issue 18) | %.0f kB | %s |", float64(s.Bytes)/1e3, yes(s.Bytes < 600e3))
 	}
 	var rss []float64
 	for _, s := range r.Full {
