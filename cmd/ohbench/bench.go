@@ -168,8 +168,9 @@ type results struct {
 	Month      []proc
 	Year       []proc // one `report --weeks ... --months ...` of 52 weeks and 12 months
 	YearDisk   []tree // what each run of Year left in its output directory
-	// SelfContained is the largest HTML file of the week written with
-	// --self-contained (one run), the size a report mailed on its own has.
+	// SelfContained is the largest HTML file of the week and the month
+	// written with --self-contained (one run each), the size a report
+	// mailed on its own has.
 	SelfContained *largest `json:",omitempty"`
 	YearCount     int
 	YearWeeks     string // the year's --weeks range
@@ -423,16 +424,22 @@ func run(cfg config) error {
 		if err := copyFile(base, db); err != nil {
 			return err
 		}
-		out := filepath.Join(cfg.Work, "out", "self-contained")
-		log.Printf("report --week %s --self-contained", week.Label)
-		if _, err := measure(exec.Command(cfg.Bin, "report", "--db", db, "--out", out, "--week", week.Label, "--self-contained")); err != nil {
-			return err
+		var big largest
+		for _, k := range [][2]string{{"--week", week.Label}, {"--month", month.Label}} {
+			out := filepath.Join(cfg.Work, "out", "self-contained-"+k[1])
+			log.Printf("report %s %s --self-contained", k[0], k[1])
+			if _, err := measure(exec.Command(cfg.Bin, "report", "--db", db, "--out", out, k[0], k[1], "--self-contained")); err != nil {
+				return err
+			}
+			_, b, err := measureTree(out)
+			if err != nil {
+				return err
+			}
+			if b.Bytes > big.Bytes {
+				big = largest{Name: k[1] + "/" + b.Name, Bytes: b.Bytes}
+			}
 		}
 		removeDB(db)
-		_, big, err := measureTree(out)
-		if err != nil {
-			return err
-		}
 		log.Printf("  largest self-contained page %s: %d bytes", big.Name, big.Bytes)
 		r.SelfContained = &big
 		if err := r.save(); err != nil {
