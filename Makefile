@@ -7,7 +7,7 @@ OUT     ?= out
 # every go command below (build, vet, test, bench) carries it.
 export GOFLAGS := -tags=duckdb_arrow $(GOFLAGS)
 
-.PHONY: build demo test lint bench fmt clean
+.PHONY: build demo test lint bench fmt clean echarts
 
 build:
 	$(GO) build -o $(BIN) ./cmd/oncall-health
@@ -38,6 +38,13 @@ bench:
 	$(GO) test -run '^$$' -bench BenchmarkLoadLogEntries -benchtime 1x -count 3 ./ingest > bin/bench-load.txt
 	cat bin/bench-load.txt
 	./bin/ohbench -bin $(BIN) -load bin/bench-load.txt -out BENCHMARKS.md $(BENCHFLAGS)
+
+# Rebuilds the vendored custom ECharts bundle and its note
+# (reports/assets/echarts/BUILD.md) from the npm packages pinned in
+# reports/assets/echarts/build/package-lock.json. Needs node and npm; not run
+# by `make test`, which checks the vendored file against its note.
+echarts:
+	sh reports/assets/echarts/build/build.sh
 
 clean:
 	rm -rf bin $(OUT)

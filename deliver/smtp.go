@@ -227,9 +227,24 @@ func (d Digest) HTML() string {
 // (their text never holds "</script>": html/template escapes it).
 var scriptRE = regexp.MustCompile(`(?is)<script\b[^>]*>.*?</script>`)
 
+// stylesheetRE matches the link to the shared stylesheet of a page that
+// loads its assets from a directory (reports.Options.AssetsHref), and cspRE
+// the page's Content-Security-Policy, which allows only that file.
+var (
+	stylesheetRE = regexp.MustCompile(`<link rel="stylesheet" href="[^"]*style\.css">`)
+	cspRE        = regexp.MustCompile(`<meta http-equiv="Content-Security-Policy" content="[^"]*">\n?`)
+)
+
 // MailHTML is a report page made fit for a mail's HTML part: its script
-// elements (ECharts, about 1 MB, and the chart data) removed, since mail
-// clients run no script. Tables and text stay; charts are left empty.
-func MailHTML(page string) string {
-	return scriptRE.ReplaceAllString(page, "")
+// elements (ECharts and the chart data) removed, since mail clients run no
+// script, and a link to the shared stylesheet replaced by css inline (a
+// mail has no folder beside it) along with the page's policy that would
+// refuse it. Tables and text stay; charts are left empty.
+func MailHTML(page, css string) string {
+	page = scriptRE.ReplaceAllString(page, "")
+	if stylesheetRE.MatchString(page) {
+		page = cspRE.ReplaceAllString(page, "")
+		page = stylesheetRE.ReplaceAllLiteralString(page, "<style>"+css+"</style>")
+	}
+	return page
 }

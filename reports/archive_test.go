@@ -32,11 +32,14 @@ func archiveFixture() ([]ArchiveEntry, Options) {
 
 // writeArchiveFixture writes, into root, an archive page linking to
 // root/week and root/month, where TestBrowser writes those two fixtures,
+// loading the shared assets from assetsHref ("" for a self-contained page),
 // and returns its path.
-func writeArchiveFixture(t *testing.T, root string) string {
+func writeArchiveFixture(t *testing.T, root, assetsHref string) string {
 	t.Helper()
 	entries := []ArchiveEntry{{Metrics: weekFixture().Current, Dir: "week"}, {Metrics: monthFixture().Current, Dir: "month"}}
-	if _, err := WriteArchive(root, entries, weekFixture().Options); err != nil {
+	opts := weekFixture().Options
+	opts.AssetsHref = assetsHref
+	if _, err := WriteArchive(root, entries, opts); err != nil {
 		t.Fatalf("WriteArchive: %v", err)
 	}
 	return filepath.Join(root, IndexFile)

@@ -4,15 +4,27 @@ import (
 	"crypto/sha256"
 	_ "embed"
 	"encoding/base64"
+	"fmt"
 	"html/template"
+	"os"
+	"path/filepath"
 	"strings"
 )
 
-// echartsJS is ECharts 5.4.3 (dist/echarts.min.js of the npm package
-// echarts@5.4.3, Apache-2.0; see assets/echarts/LICENSE and NOTICE).
+// echartsRaw is the custom ECharts 5.4.3 bundle (Apache-2.0; see
+// assets/echarts/LICENSE and NOTICE) holding only the chart types and
+// components the reports draw. assets/echarts/BUILD.md says how `make
+// echarts` made it from the npm package echarts@5.4.3, with its SHA-256 and
+// its size against the full dist/echarts.min.js.
 //
-//go:embed assets/echarts/echarts.min.js
+//go:embed assets/echarts/echarts-5.4.3-custom.min.js
 var echartsRaw string
+
+//go:embed assets/echarts/LICENSE
+var echartsLicense string
+
+//go:embed assets/echarts/NOTICE
+var echartsNotice string
 
 // echartsJS is echartsRaw with CR LF and CR turned into LF, as an HTML
 // parser does before the browser hashes an inline script for the CSP.
@@ -27,21 +39,69 @@ var initJS string
 //go:embed assets/style.css
 var styleCSS string
 
-// csp is the Content-Security-Policy of every HTML report: nothing may be
-// fetched, only the two known inline scripts may run (pinned by hash), inline
-// styles are allowed for ECharts' tooltips, images only as data: URLs.
-var csp = buildCSP()
+// Shared assets: the files WriteAssets writes into an AssetsDir, which
+// pages written with Options.AssetsHref load by relative path.
+const (
+	// AssetsDir is the conventional name of the shared assets directory
+	// under an output directory.
+	AssetsDir = "assets"
+	// EChartsFile is the chart library; its licence and notice are
+	// EChartsLicenseFile and EChartsNoticeFile beside it.
+	EChartsFile        = "echarts-5.4.3-custom.min.js"
+	EChartsLicenseFile = "echarts-5.4.3-LICENSE.txt"
+	EChartsNoticeFile  = "echarts-5.4.3-NOTICE.txt"
+	// StyleFile is the stylesheet of every page.
+	StyleFile = "style.css"
+)
+
+// WriteAssets writes the shared assets (EChartsFile with its licence and
+// notice, StyleFile) into dir, created if missing, each to a temporary file
+// renamed into place with mode 0600, and returns their names. Pages written
+// with Options.AssetsHref pointing at dir (relative to each page) load them
+// from there.
+func WriteAssets(dir string) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("create assets dir: %w", err)
+	}
+	files := []File{
+		{EChartsFile, []byte(echartsRaw)},
+		{EChartsLicenseFile, []byte(echartsLicense)},
+		{EChartsNoticeFile, []byte(echartsNotice)},
+		{StyleFile, []byte(styleCSS)},
+	}
+	names := make([]string, 0, len(files))
+	for _, f := range files {
+		if err := writeFileAtomic(filepath.Join(dir, f.Name), f.Data); err != nil {
+			return names, fmt.Errorf("write asset %s: %w", f.Name, err)
+		}
+		names = append(names, f.Name)
+	}
+	return names, nil
+}
+
+// cspInline is the Content-Security-Policy of a self-contained report:
+// nothing may be fetched, only the two known inline scripts may run (pinned
+// by hash), inline styles are allowed for ECharts' tooltips, images only as
+// data: URLs.
+var cspInline = buildCSP(scriptHash(echartsJS)+" "+scriptHash(initJS), "'unsafe-inline'")
+
+// cspShared is the policy of a report that loads the shared assets: as
+// cspInline, but scripts and stylesheets may also come from the page's own
+// origin ('self': the same host and port when served, local files when opened
+// from disk), and the inline ECharts is not allowed. Still no request to
+// any other host, and no inline script but the init script.
+var cspShared = buildCSP("'self' "+scriptHash(initJS), "'self' 'unsafe-inline'")
 
 func scriptHash(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
 }
 
-func buildCSP() string {
+func buildCSP(scripts, styles string) string {
 	return strings.Join([]string{
 		"default-src 'none'",
-		"script-src " + scriptHash(echartsJS) + " " + scriptHash(initJS),
-		"style-src 'unsafe-inline'",
+		"script-src " + scripts,
+		"style-src " + styles,
 		"img-src data:",
 		"font-src 'none'",
 		"connect-src 'none'",
@@ -60,3 +120,7 @@ func buildCSP() string {
 func assetJS() template.JS     { return template.JS(echartsJS) }
 func assetInitJS() template.JS { return template.JS(initJS) }
 func assetCSS() template.CSS   { return template.CSS(styleCSS) }
+
+// Stylesheet is the reports' stylesheet, for a page taken elsewhere (a
+// mail's HTML part) without the assets folder.
+func Stylesheet() string { return styleCSS }

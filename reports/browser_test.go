@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"html"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -41,8 +43,12 @@ type pageCheck struct {
 	Blocks   int      `json:"blocks"`   // chart data blocks in the page
 	Drawn    string   `json:"drawn"`    // charts the init script drew
 	Canvases []canvas `json:"canvases"` // every canvas with its encoded size and a blank one's
-	XSS      bool     `json:"xss"`      // a payload set window.__xss
-	Text     string   `json:"text"`     // document.body.innerText
+	// Instances counts the data blocks whose element holds an ECharts
+	// instance with a canvas that differs from a blank one of its size.
+	Instances int      `json:"instances"`
+	Missing   []string `json:"missing"` // "<chart id>: <option key>" not in a chart's model
+	XSS       bool     `json:"xss"`     // a payload set window.__xss
+	Text      string   `json:"text"`    // document.body.innerText
 }
 
 type canvas struct {
@@ -57,15 +63,53 @@ const inspectJS = `(() => {
     const b = document.createElement('canvas'); b.width = c.width; b.height = c.height;
     return {W: c.width, H: c.height, Len: c.toDataURL().length, Blank: b.toDataURL().length};
   });
-  return {blocks, drawn: document.documentElement.getAttribute('data-charts-drawn') || '',
+  const missing = [];
+  const instances = Array.from(document.querySelectorAll('script[type="application/json"][data-chart]')).filter(b => {
+    const el = document.getElementById(b.getAttribute('data-chart'));
+    const inst = el && typeof echarts !== 'undefined' && echarts.getInstanceByDom(el);
+    if (!inst) { return false; }
+    // Every component and series of the option must be in the chart's
+    // model: ECharts skips, without a word, those of a type the bundle does
+    // not register (it keeps their options as plain values, so getOption()
+    // would not tell). Empty objects (go-echarts' title and toolbox) ask for
+    // nothing; arrays of plain values (color) are no components.
+    const want = JSON.parse(b.textContent), model = inst.getModel();
+    for (const k of Object.keys(want)) {
+      const w = want[k];
+      if (w === null || typeof w !== 'object') { continue; }
+      const list = Array.isArray(w) ? w : (Object.keys(w).length ? [w] : []);
+      if (list.length === 0 || typeof list[0] !== 'object') { continue; }
+      const got = model.queryComponents({mainType: k});
+      if (got.length !== list.length) { missing.push(el.id + ': ' + k); return false; }
+      if (k === 'series') {
+        for (let i = 0; i < list.length; i++) {
+          if (got[i].subType !== list[i].type) { missing.push(el.id + ': series ' + list[i].type); return false; }
+          // A series' markLine (markPoint, markArea) needs its component.
+          for (const m of ['markLine', 'markPoint', 'markArea']) {
+            if (list[i][m] && model.queryComponents({mainType: m}).length === 0) { missing.push(el.id + ': ' + m); return false; }
+          }
+        }
+      }
+    }
+    const c = el.querySelector('canvas');
+    if (!c || !c.width || !c.height) { return false; }
+    const k = document.createElement('canvas'); k.width = c.width; k.height = c.height;
+    return c.toDataURL().length > k.toDataURL().length;
+  }).length;
+  return {blocks, instances, missing, drawn: document.documentElement.getAttribute('data-charts-drawn') || '',
           canvases, xss: !!window.__xss, text: document.body.innerText};
 })()`
 
-// TestBrowser opens every written report in headless Chromium from file://
-// with all network access cut, and checks: no console error or exception, no
-// request other than file:, no failed request, one drawn (non-blank) canvas
-// per chart, no XSS payload ran (no dialog, no window.__xss) and payloads
-// show as text. Screenshots go to t.TempDir() (and -screenshots DIR).
+// TestBrowser opens every written report in headless Chromium with all
+// network access cut, twice over: as self-contained files (the default of
+// Write) and as an archive folder that shares its assets (WriteAssets, pages
+// with Options.AssetsHref, as `report` writes it), the folder both from
+// file:// and from a static web server on 127.0.0.1. It checks: no console
+// error or exception, no request other than file:, data: and that server, no
+// failed request, every chart drawn (one ECharts instance with a non-blank
+// canvas per chart data block), no XSS payload ran (no dialog, no
+// window.__xss) and payloads show as text. Screenshots go to t.TempDir()
+// (and -screenshots DIR).
 func TestBrowser(t *testing.T) {
 	bin := findChromium()
 	if bin == "" {
@@ -84,20 +128,55 @@ func TestBrowser(t *testing.T) {
 		{"xss-week", xssFixture("week"), true},
 		{"xss-month", xssFixture("month"), true},
 	}
-	var files []string
+	// Standalone pages in root/standalone, the archive in root/archive.
+	standalone := filepath.Join(root, "standalone")
+	archive := filepath.Join(root, "archive")
+	if _, err := WriteAssets(filepath.Join(archive, AssetsDir)); err != nil {
+		t.Fatal(err)
+	}
+	var files []string // every HTML file, standalone first
+	var shared []string
 	for _, r := range runs {
-		dir := filepath.Join(root, r.name)
-		names, err := Write(dir, r.in)
-		if err != nil {
-			t.Fatalf("write %s: %v", r.name, err)
-		}
-		for _, n := range names {
-			if strings.HasSuffix(n, ".html") {
-				files = append(files, filepath.Join(dir, n))
+		for _, base := range []string{standalone, archive} {
+			dir := filepath.Join(base, r.name)
+			in := r.in
+			if base == archive {
+				in.Options.AssetsHref = "../" + AssetsDir + "/"
+				in.Options.ArchiveHref = "../" + IndexFile
+			}
+			names, err := Write(dir, in)
+			if err != nil {
+				t.Fatalf("write %s: %v", r.name, err)
+			}
+			for _, n := range names {
+				if strings.HasSuffix(n, ".html") {
+					files = append(files, filepath.Join(dir, n))
+					if base == archive {
+						shared = append(shared, filepath.Join(dir, n))
+					}
+				}
 			}
 		}
 	}
-	files = append(files, writeArchiveFixture(t, root)) // links to the week and month above
+	files = append(files, writeArchiveFixture(t, standalone, "")) // links to the week and month above
+	idx := writeArchiveFixture(t, archive, AssetsDir+"/")
+	files, shared = append(files, idx), append(shared, idx)
+	// A static server of the archive folder on 127.0.0.1: the shared
+	// assets must load over HTTP as well as from disk.
+	srv := httptest.NewServer(http.FileServer(http.Dir(archive)))
+	defer srv.Close()
+	type target struct {
+		url, file, name string
+	}
+	var targets []target
+	for _, f := range files {
+		rel, _ := filepath.Rel(root, f)
+		targets = append(targets, target{"file://" + f, f, filepath.ToSlash(rel)})
+	}
+	for _, f := range shared {
+		rel, _ := filepath.Rel(archive, f)
+		targets = append(targets, target{srv.URL + "/" + filepath.ToSlash(rel), f, "http/" + filepath.ToSlash(rel)})
+	}
 
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(bin),
@@ -112,9 +191,11 @@ func TestBrowser(t *testing.T) {
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("disable-extensions", true),
 		chromedp.Flag("no-default-browser-check", true),
-		// Cut the network: every host resolves to nothing, and any
+		// Cut the network: every host but 127.0.0.1 (the test's own
+		// static server, which Chromium reaches without the proxy, as
+		// any loopback address) resolves to nothing, and any other
 		// connection goes to a proxy that is not there.
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND"),
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"),
 		chromedp.Flag("proxy-server", "http://127.0.0.1:9"),
 		chromedp.Flag("allow-file-access-from-files", false),
 		chromedp.UserDataDir(t.TempDir()),
@@ -135,7 +216,7 @@ func TestBrowser(t *testing.T) {
 	if err := chromedp.Listen(ctx, func(ev any) {
 		switch e := ev.(type) {
 		case *network.EventRequestWillBeSent:
-			if u := e.Request.URL; !strings.HasPrefix(u, "file://") && !strings.HasPrefix(u, "data:") {
+			if u := e.Request.URL; !strings.HasPrefix(u, "file://") && !strings.HasPrefix(u, "data:") && !strings.HasPrefix(u, srv.URL+"/") {
 				note("request to " + u)
 			}
 		case *network.EventLoadingFailed:
@@ -167,11 +248,11 @@ func TestBrowser(t *testing.T) {
 	defer tcancel()
 	// check opens one file and returns every problem seen, after saving a
 	// screenshot under name.
-	check := func(f, name string) []string {
+	check := func(url, f, name string) []string {
 		mu.Lock()
 		problems = nil
 		mu.Unlock()
-		if err := chromedp.Do(tctx, chromedp.Navigate("file://"+f)); err != nil {
+		if err := chromedp.Do(tctx, chromedp.Navigate(url)); err != nil {
 			return []string{"navigate: " + err.Error()}
 		}
 		got, err := chromedp.Run(tctx, chromedp.Evaluate[pageCheck](inspectJS))
@@ -194,6 +275,10 @@ func TestBrowser(t *testing.T) {
 		}
 		if got.Blocks > 0 && len(got.Canvases) < got.Blocks {
 			out = append(out, fmt.Sprintf("%d canvases for %d charts", len(got.Canvases), got.Blocks))
+		}
+		if got.Instances != got.Blocks {
+			out = append(out, fmt.Sprintf("%d charts drew all their parts into a non-blank canvas of their own, want %d (one per data block); missing: %s",
+				got.Instances, got.Blocks, strings.Join(got.Missing, ", ")))
 		}
 		for i, c := range got.Canvases {
 			if c.W == 0 || c.H == 0 || c.Len <= c.Blank {
@@ -227,18 +312,16 @@ func TestBrowser(t *testing.T) {
 		`</body></html>`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	got := strings.Join(check(bad, "control.png"), "\n")
+	got := strings.Join(check("file://"+bad, bad, "control.png"), "\n")
 	for _, want := range []string{"request to https://example.invalid/x.png", "console error", "window.__xss", "charts drawn"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("control page: problem %q not detected; saw:\n%s", want, got)
 		}
 	}
 
-	for _, f := range files {
-		rel, _ := filepath.Rel(root, f)
-		name := strings.ReplaceAll(rel, string(filepath.Separator), "_") + ".png"
-		t.Run(strings.ReplaceAll(rel, string(filepath.Separator), "/"), func(t *testing.T) {
-			for _, p := range check(f, name) {
+	for _, tg := range targets {
+		t.Run(tg.name, func(t *testing.T) {
+			for _, p := range check(tg.url, tg.file, strings.ReplaceAll(tg.name, "/", "_")+".png") {
 				t.Error(p)
 			}
 		})
@@ -250,7 +333,7 @@ func TestBrowser(t *testing.T) {
 	}
 	for _, f := range files {
 		rel, _ := filepath.Rel(root, f)
-		if strings.HasPrefix(rel, "xss") {
+		if strings.Contains(rel, "xss") {
 			continue
 		}
 		if err := chromedp.Do(tctx, chromedp.Navigate("file://"+f)); err != nil {

@@ -9,13 +9,21 @@
 // directories: a table per kind of the periods' headline figures, newest
 // first, each row linking to that period's index.html.
 //
-// Every HTML file with a chart inlines ECharts 5.4.3 (vendored under
-// assets/echarts with its LICENSE and NOTICE) exactly once (a page without
-// charts carries none), and every HTML file has a Content-Security-Policy
-// meta tag that forbids all network access: the reports open from disk with no
-// request to any host. Charts are built with go-echarts; their options are
+// Pages are self-contained by default (Options.AssetsHref ""): every HTML
+// file with a chart inlines ECharts 5.4.3 exactly once (a page without charts
+// carries none) and every file inlines the stylesheet. ECharts is a custom
+// bundle of only the chart types and components the reports draw, vendored
+// under assets/echarts with its LICENSE, NOTICE and BUILD.md (how `make
+// echarts` made it). A directory of several pages (an archive of a range run,
+// or one period's set, as the CLI writes them) instead holds the assets once:
+// WriteAssets writes them into a folder, and pages with Options.AssetsHref
+// load them from it by relative path. Every HTML file has a
+// Content-Security-Policy meta tag that forbids all network access (a page
+// with shared assets may load scripts and styles from its own origin only):
+// the reports open from disk, or from any static web server, with no request
+// to any other host. Charts are built with go-echarts; their options are
 // emitted as JSON data blocks that a fixed inline script hands to ECharts, so
-// the CSP can pin both inline scripts by their SHA-256 hashes. All text that
+// the CSP can pin the inline scripts by their SHA-256 hashes. All text that
 // comes from PagerDuty (titles, names, service names) goes through
 // html/template and is never trusted as HTML or script.
 //

@@ -24,13 +24,14 @@ type pageMeta struct {
 	Crumbs    bool   // show a link back to index.html
 	Archive   string // link to the page of all periods of a range run; "" for none
 	CSP       string
-	CSS       template.CSS
+	CSS       template.CSS // inline stylesheet; empty when AssetsHref is set
+	Assets    string       // Options.AssetsHref: where the shared assets are, "" for inline
 	Generated string
 	Version   string
-	Hours     string // the hour-class sentence, from the configured hours
-	TeamNote  string // on an account without teams: that policies stand in as teams
-	Charts    bool   // inline ECharts and the chart init script
-	EChartsJS template.JS
+	Hours     string      // the hour-class sentence, from the configured hours
+	TeamNote  string      // on an account without teams: that policies stand in as teams
+	Charts    bool        // load ECharts and run the chart init script
+	EChartsJS template.JS // inline ECharts; empty when Assets is set
 	InitJS    template.JS
 }
 
@@ -41,8 +42,8 @@ func (r *run) meta(title, subtitle string, crumbs, charts bool) pageMeta {
 		Subtitle: subtitle,
 		Crumbs:   crumbs,
 		Archive:  r.opts.ArchiveHref,
-		CSP:      csp,
-		CSS:      assetCSS(),
+		CSP:      cspInline,
+		Assets:   r.opts.AssetsHref,
 		Version:  r.opts.Version,
 		Charts:   charts,
 	}
@@ -50,11 +51,18 @@ func (r *run) meta(title, subtitle string, crumbs, charts bool) pageMeta {
 		m.Hours = r.hours.footerText(nil, r.cur)
 		m.TeamNote = teamSourceNote(r.cur.Period.TeamSource)
 	}
+	if m.Assets != "" {
+		m.CSP = cspShared
+	} else {
+		m.CSS = assetCSS()
+	}
 	if !r.opts.GeneratedAt.IsZero() {
 		m.Generated = r.opts.GeneratedAt.UTC().Format(time.RFC3339)
 	}
 	if charts {
-		m.EChartsJS = assetJS()
+		if m.Assets == "" {
+			m.EChartsJS = assetJS()
+		}
 		m.InitJS = assetInitJS()
 	}
 	return m

@@ -49,6 +49,12 @@ type Options struct {
 	// from here; empty fields of Hours are analysis.DefaultConfig's.
 	Hours     analysis.Hours
 	TeamHours map[string]analysis.Hours
+	// AssetsHref is the relative URL, as seen from the pages written, of a
+	// directory that WriteAssets wrote, ending in '/' (e.g. "assets/" or
+	// "../assets/"): pages then load the stylesheet and ECharts from there
+	// and carry neither. "" (the default) writes self-contained pages, each
+	// with the stylesheet and ECharts inline.
+	AssetsHref string
 }
 
 // Service describes a PagerDuty service for display: its name and the team

@@ -22,7 +22,7 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // short placeholders, leaving the document's own structure and text.
 func stripAssets(s string) string {
 	s = strings.Replace(s, "<style>"+styleCSS+"</style>", "<style>/* assets/style.css */</style>", 1)
-	s = strings.Replace(s, "<script>"+echartsJS+"</script>", "<script>/* assets/echarts/echarts.min.js (ECharts 5.4.3) */</script>", 1)
+	s = strings.Replace(s, "<script>"+echartsJS+"</script>", "<script>/* assets/echarts/echarts-5.4.3-custom.min.js (ECharts 5.4.3) */</script>", 1)
 	s = strings.Replace(s, "<script>"+initJS+"</script>", "<script>/* assets/init.js */</script>", 1)
 	return s
 }

@@ -114,6 +114,47 @@ type syncRun struct {
 	DBSize int64            // bytes, database file after the sync
 }
 
+// tree is what a directory holds: files, their bytes and the bytes of
+// the disk blocks they take.
+type tree struct {
+	Files int
+	Bytes int64
+	Disk  int64
+}
+
+// largest is one file with its size in bytes.
+type largest struct {
+	Name  string
+	Bytes int64
+}
+
+// measureTree walks dir and adds up its regular files; it also returns
+// the largest .html file.
+func measureTree(dir string) (tree, largest, error) {
+	var t tree
+	var big largest
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		t.Files++
+		t.Bytes += fi.Size()
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			t.Disk += st.Blocks * 512
+		}
+		if strings.HasSuffix(path, ".html") && fi.Size() > big.Bytes {
+			rel, _ := filepath.Rel(dir, path)
+			big = largest{Name: rel, Bytes: fi.Size()}
+		}
+		return nil
+	})
+	return t, big, err
+}
+
 // results is everything BENCHMARKS.md reports.
 type results struct {
 	Cfg        config
@@ -126,13 +167,18 @@ type results struct {
 	Week       []proc
 	Month      []proc
 	Year       []proc // one `report --weeks ... --months ...` of 52 weeks and 12 months
-	YearCount  int
-	YearWeeks  string // the year's --weeks range
-	YearMonths string // the year's --months range
-	WeekLabel  string
-	MonthLabel string
-	LoadRes    []loadResult
-	LoadRaw    string
+	YearDisk   []tree // what each run of Year left in its output directory
+	// SelfContained is the largest HTML file of the week and the month
+	// written with --self-contained (one run each), the size a report
+	// mailed on its own has.
+	SelfContained *largest `json:",omitempty"`
+	YearCount     int
+	YearWeeks     string // the year's --weeks range
+	YearMonths    string // the year's --months range
+	WeekLabel     string
+	MonthLabel    string
+	LoadRes       []loadResult
+	LoadRaw       string
 }
 
 // save writes what r holds so far as JSON next to the report and renders
@@ -373,18 +419,55 @@ func run(cfg config) error {
 			return err
 		}
 	}
+	if r.SelfContained == nil {
+		db := filepath.Join(cfg.Work, "report.duckdb")
+		if err := copyFile(base, db); err != nil {
+			return err
+		}
+		var big largest
+		for _, k := range [][2]string{{"--week", week.Label}, {"--month", month.Label}} {
+			out := filepath.Join(cfg.Work, "out", "self-contained-"+k[1])
+			log.Printf("report %s %s --self-contained", k[0], k[1])
+			if _, err := measure(exec.Command(cfg.Bin, "report", "--db", db, "--out", out, k[0], k[1], "--self-contained")); err != nil {
+				return err
+			}
+			_, b, err := measureTree(out)
+			if err != nil {
+				return err
+			}
+			if b.Bytes > big.Bytes {
+				big = largest{Name: k[1] + "/" + b.Name, Bytes: b.Bytes}
+			}
+		}
+		removeDB(db)
+		log.Printf("  largest self-contained page %s: %d bytes", big.Name, big.Bytes)
+		r.SelfContained = &big
+		if err := r.save(); err != nil {
+			return err
+		}
+	}
 	for i := len(r.Year); i < cfg.YearRuns; i++ {
 		db := filepath.Join(cfg.Work, "report.duckdb")
 		if err := copyFile(base, db); err != nil {
 			return err
 		}
 		log.Printf("report %d weeks and months %d/%d", r.YearCount, i+1, cfg.YearRuns)
-		all, err := measure(exec.Command(cfg.Bin, append([]string{"report", "--db", db, "--out", filepath.Join(cfg.Work, "out", "year")}, year...)...))
+		yearOut := filepath.Join(cfg.Work, "out", "year")
+		if err := os.RemoveAll(yearOut); err != nil { // measure what one run writes
+			return err
+		}
+		all, err := measure(exec.Command(cfg.Bin, append([]string{"report", "--db", db, "--out", yearOut}, year...)...))
 		if err != nil {
 			return err
 		}
 		log.Printf("  %.2f s, peak RSS %d MiB", all.Wall, all.MaxRSS>>20)
+		disk, _, err := measureTree(yearOut)
+		if err != nil {
+			return err
+		}
+		log.Printf("  %d files, %d MiB on disk", disk.Files, disk.Disk>>20)
 		r.Year = append(r.Year, all)
+		r.YearDisk = append(r.YearDisk, disk)
 		removeDB(db)
 		if err := r.save(); err != nil {
 			return err

@@ -16,6 +16,14 @@ import (
 	"github.com/oncall-health/oncall-health/ingest"
 )
 
+// lastTree is the last of ts, or nil.
+func lastTree(ts []tree) *tree {
+	if len(ts) == 0 {
+		return nil
+	}
+	return &ts[len(ts)-1]
+}
+
 // notes is the hand-written part of BENCHMARKS.md: findings, profiles and
 // fixes, which no run can measure by itself.
 //
@@ -339,6 +347,16 @@ func writeMarkdown(w io.Writer, r *results) error {
 			mmm(each(v.ps, func(x proc) float64 { return mib(x.MaxRSS) }), "%.0f"))
 	}
 	p("")
+	if d := lastTree(r.YearDisk); d != nil {
+		p("The year's output directory (pages sharing one `assets/` folder) held %d files, %.1f MB", d.Files, float64(d.Bytes)/1e6)
+		p("(%.1f MB in disk blocks).", float64(d.Disk)/1e6)
+	}
+	if s := r.SelfContained; s != nil {
+		p("The largest page of the week and the month written with `--self-contained` (%s) is %.0f kB.", s.Name, float64(s.Bytes)/1e3)
+	}
+	if len(r.YearDisk) > 0 || r.SelfContained != nil {
+		p("")
+	}
 
 	// Targets.
 	p("## Targets")
@@ -353,6 +371,13 @@ func writeMarkdown(w io.Writer, r *results) error {
 	p("| one month's report set < 2 s | %.2f s | %s |", mo, yes(mo < 2))
 	yr := medianOf(each(r.Year, func(x proc) float64 { return x.Wall }))
 	p("| a year of weekly and monthly reports < 30 s | %.2f s | %s |", yr, yes(yr < 30))
+	p("| a year of weekly and monthly reports < 10 s (issue 18) | %.2f s | %s |", yr, yes(yr < 10))
+	if d := lastTree(r.YearDisk); d != nil {
+		p("| a year of weekly and monthly reports < 100 MB on disk (issue 18) | %.1f MB | %s |", float64(d.Disk)/1e6, yes(d.Disk < 100e6))
+	}
+	if s := r.SelfContained; s != nil {
+		p("| a single self-contained report < 600 kB (issue 18; the largest page of the week and the month) | %.0f kB | %s |", float64(s.Bytes)/1e3, yes(s.Bytes < 600e3))
+	}
 	var rss []float64
 	for _, s := range r.Full {
 		rss = append(rss, mib(s.MaxRSS))

@@ -29,6 +29,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	weeks := fs.String("weeks", "", "`range` of ISO weeks, e.g. 2025-W45..2026-W44: one directory per week under --out")
 	months := fs.String("months", "", "`range` of months, e.g. 2025-11..2026-10: one directory per month under --out")
 	configPath := fs.String("config", "", "configuration `file` (YAML)")
+	selfContained := fs.Bool("self-contained", false, "write every HTML file standalone, with ECharts and the stylesheet inline (default: once under <out>/assets/, shared by every page)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -84,12 +85,24 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	// Every run writes several pages, so they share one copy of the
+	// assets unless --self-contained asks for standalone files.
+	var assets []string
+	if !*selfContained {
+		if err := os.MkdirAll(*out, 0o700); err != nil {
+			return fmt.Errorf("create output directory: %w", err)
+		}
+		if assets, err = reports.WriteAssets(filepath.Join(*out, reports.AssetsDir)); err != nil {
+			return err
+		}
+	}
 	if !ranged {
 		p := periods[0]
-		files, m, err := writeReports(ctx, c, cfg, p, *out, "")
+		files, m, err := writeReports(ctx, c, cfg, p, *out, "", assetsHref(assets, ""))
 		if err != nil {
 			return err
 		}
+		files = append(files, assets...)
 		warnings := m.Warnings
 		printWarnings(stderr, warnings)
 		fmt.Fprintf(stdout, "wrote %d files for %s to %s; open %s\n", len(files), p.Label, *out, filepath.Join(*out, "index.html"))
@@ -98,13 +111,26 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		return nil
 	}
-	return writeRange(ctx, c, cfg, periods, *out, stdout, stderr)
+	return writeRange(ctx, c, cfg, periods, *out, assets, stdout, stderr)
+}
+
+// assetsHref is where pages find the shared assets from a directory up
+// levels below the output directory ("" or "../"): "" when the run writes
+// self-contained pages (no assets written).
+func assetsHref(assets []string, up string) string {
+	if len(assets) == 0 {
+		return ""
+	}
+	return up + reports.AssetsDir + "/"
 }
 
 // writeRange writes each period's reports into dir/<label>/ and an index
 // of them all into dir/index.html. Every period (and every period of its
 // history) is computed once.
-func writeRange(ctx context.Context, c *analysis.Computer, cfg analysis.Config, periods []analysis.Period, dir string, stdout, stderr io.Writer) error {
+//
+// assets are the shared assets written under dir/assets ("" for
+// self-contained pages).
+func writeRange(ctx context.Context, c *analysis.Computer, cfg analysis.Config, periods []analysis.Period, dir string, assets []string, stdout, stderr io.Writer) error {
 	// Every period and its history first (analysis.ComputeAll); writing
 	// the reports then finds them computed.
 	if _, err := c.ComputeAll(ctx, historyOf(periods)); err != nil {
@@ -117,7 +143,7 @@ func writeRange(ctx context.Context, c *analysis.Computer, cfg analysis.Config, 
 	g.SetLimit(analysis.ComputeParallelism)
 	for i, p := range periods {
 		g.Go(func() error {
-			files, m, err := writeReports(gctx, c, cfg, p, filepath.Join(dir, p.Label), "../"+reports.IndexFile)
+			files, m, err := writeReports(gctx, c, cfg, p, filepath.Join(dir, p.Label), "../"+reports.IndexFile, assetsHref(assets, "../"))
 			if err != nil {
 				return err
 			}
@@ -128,12 +154,12 @@ func writeRange(ctx context.Context, c *analysis.Computer, cfg analysis.Config, 
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	n := 0
+	n := len(assets)
 	for _, w := range written {
 		n += w
 	}
 	warnings := c.Warnings()
-	files, err := reports.WriteArchive(dir, entries, reportOptions(cfg, "", ""))
+	files, err := reports.WriteArchive(dir, entries, reportOptions(cfg, "", "", assetsHref(assets, "")))
 	if err != nil {
 		return fmt.Errorf("write reports index: %w", err)
 	}
@@ -170,9 +196,10 @@ func loadConfig(path string) (analysis.Config, error) {
 
 // writeReports computes period p and its history and writes metrics.json
 // and the HTML reports into dir, linking every page to archiveHref unless
-// it is "". It returns the files written and p's metrics, whose Warnings
+// it is "", and loading the shared assets from assetsHref unless it is ""
+// (then every page is self-contained). It returns the files written and p's metrics, whose Warnings
 // are about the data (users with an unknown time zone, say).
-func writeReports(ctx context.Context, c *analysis.Computer, cfg analysis.Config, p analysis.Period, dir, archiveHref string) ([]string, *analysis.Metrics, error) {
+func writeReports(ctx context.Context, c *analysis.Computer, cfg analysis.Config, p analysis.Period, dir, archiveHref, assetsHref string) ([]string, *analysis.Metrics, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, nil, fmt.Errorf("create output directory: %w", err)
 	}
@@ -201,7 +228,7 @@ func writeReports(ctx context.Context, c *analysis.Computer, cfg analysis.Config
 		History:  history,
 		Heatmaps: heat,
 		Services: services,
-		Options:  reportOptions(cfg, "metrics.json", archiveHref),
+		Options:  reportOptions(cfg, "metrics.json", archiveHref, assetsHref),
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("write reports: %w", err)
@@ -237,7 +264,7 @@ func withHistory(p analysis.Period) []analysis.Period {
 }
 
 // reportOptions are the presentation options of every report of a run.
-func reportOptions(cfg analysis.Config, metricsFile, archiveHref string) reports.Options {
+func reportOptions(cfg analysis.Config, metricsFile, archiveHref, assetsHref string) reports.Options {
 	return reports.Options{HideNames: cfg.HideNames, GeneratedAt: time.Now().UTC(), MetricsFile: metricsFile,
-		ArchiveHref: archiveHref, Hours: cfg.Hours, TeamHours: cfg.TeamHours}
+		ArchiveHref: archiveHref, AssetsHref: assetsHref, Hours: cfg.Hours, TeamHours: cfg.TeamHours}
 }

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/oncall-health/oncall-health/reports"
 )
 
 // TestReportRange checks the range mode against single reports: each
@@ -67,5 +69,85 @@ func TestReportRange(t *testing.T) {
 				t.Errorf("index.html does not link %s/index.html", tc.label)
 			}
 		})
+	}
+}
+
+// TestReportAssets: a range run writes the chart library and styles once,
+// under <out>/assets/, and every page loads them from there by a relative
+// path that reaches it (../assets/ from a period's directory, assets/ from
+// the range's index), carrying neither itself; --self-contained writes no
+// assets directory and every page with charts inlines ECharts.
+func TestReportAssets(t *testing.T) {
+	db, _ := syncedDB(t)
+	out := t.TempDir()
+	if code, _, stderr := runCmd(t, nil, "report", "--db", db, "--out", out,
+		"--weeks", "2026-W45..2026-W46", "--months", "2026-11"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	lib := filepath.Join(out, reports.AssetsDir, reports.EChartsFile)
+	fi, err := os.Stat(lib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{reports.EChartsLicenseFile, reports.EChartsNoticeFile, reports.StyleFile} {
+		if _, err := os.Stat(filepath.Join(out, reports.AssetsDir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	var copies, pages int
+	err = filepath.WalkDir(out, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if d.Name() == reports.EChartsFile {
+			copies++
+		}
+		if !strings.HasSuffix(path, ".html") {
+			return nil
+		}
+		pages++
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		s := string(b)
+		rel, _ := filepath.Rel(out, filepath.Dir(path))
+		up := ""
+		if rel != "." {
+			up = "../"
+		}
+		if !strings.Contains(s, `<link rel="stylesheet" href="`+up+`assets/style.css">`) {
+			t.Errorf("%s does not load %sassets/style.css", path, up)
+		}
+		if strings.Contains(s, "data-chart=") && !strings.Contains(s, `<script src="`+up+`assets/`+reports.EChartsFile+`">`) {
+			t.Errorf("%s has charts but does not load %sassets/%s", path, up, reports.EChartsFile)
+		}
+		if int64(len(b)) > fi.Size()/4 {
+			t.Errorf("%s is %d bytes: the library seems inline", path, len(b))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 2 weeks of 5 teams' reports + noisy + index, 1 month of 3 pages, and
+	// the range's index: at least 10 pages, one library.
+	if copies != 1 || pages < 10 {
+		t.Errorf("%d copies of the library for %d pages, want 1 for at least 10", copies, pages)
+	}
+
+	single := t.TempDir()
+	if code, _, stderr := runCmd(t, nil, "report", "--db", db, "--out", single, "--week", "2026-W46", "--self-contained"); code != 0 {
+		t.Fatalf("self-contained exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(single, reports.AssetsDir)); !os.IsNotExist(err) {
+		t.Errorf("--self-contained wrote %s (err %v)", reports.AssetsDir, err)
+	}
+	idx, err := os.ReadFile(filepath.Join(single, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(idx)) < fi.Size() || strings.Contains(string(idx), "<script src") || strings.Contains(string(idx), "<link") {
+		t.Errorf("--self-contained index.html (%d bytes) does not inline the %d-byte library", len(idx), fi.Size())
 	}
 }

@@ -399,11 +399,20 @@ func (r *runner) writeDue(ctx context.Context, since, syncedUntil time.Time) ([]
 		return nil, err
 	}
 	printWarnings(r.stderr, c.Warnings())
+	// The archive's pages share one copy of the chart library and styles,
+	// written only by a run that writes periods (a run with nothing new
+	// writes nothing).
+	var assets []string
+	if len(todo) > 0 {
+		if assets, err = reports.WriteAssets(filepath.Join(r.out, reports.AssetsDir)); err != nil {
+			return nil, fmt.Errorf("write shared assets: %w", err)
+		}
+	}
 	var labels []string
 	for _, p := range todo {
 		dir := filepath.Join(r.out, p.Label)
 		removeTemporaries(dir)
-		if _, _, err := writeReports(ctx, c, r.cfg, p, dir, "../"+reports.IndexFile); err != nil {
+		if _, _, err := writeReports(ctx, c, r.cfg, p, dir, "../"+reports.IndexFile, assetsHref(assets, "../")); err != nil {
 			return nil, err
 		}
 		if err := r.record(ctx, p, delivered(p, quiet, loc)); err != nil {
@@ -514,7 +523,7 @@ func (r *runner) writeIndex(ctx context.Context) error {
 		entries = append(entries, reports.ArchiveEntry{Metrics: m, Dir: p.label})
 	}
 	removeTemporaries(r.out)
-	if _, err := reports.WriteArchive(r.out, entries, reportOptions(r.cfg, "", "")); err != nil {
+	if _, err := reports.WriteArchive(r.out, entries, reportOptions(r.cfg, "", "", reports.AssetsDir+"/")); err != nil {
 		return fmt.Errorf("write reports index: %w", err)
 	}
 	if _, err := r.db.ExecContext(ctx, queries.Get("run-state-set"), "index", latest.Time); err != nil {
@@ -649,7 +658,7 @@ func (r *runner) send(ctx context.Context, label, kind, target string, services 
 		if err != nil {
 			return fmt.Errorf("read %s: %w", reports.LeadershipFile, err)
 		}
-		return r.ch.mail.Send(ctx, deliver.DigestMessage(d, r.ch.leadership, deliver.MailHTML(string(html))))
+		return r.ch.mail.Send(ctx, deliver.DigestMessage(d, r.ch.leadership, deliver.MailHTML(string(html), reports.Stylesheet())))
 	case kindOf == "slack" && strings.HasPrefix(id, "team:"):
 		s, ok := r.ch.slackTeams[strings.TrimPrefix(id, "team:")]
 		if !ok {

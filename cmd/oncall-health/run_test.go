@@ -21,6 +21,7 @@ import (
 	"github.com/oncall-health/oncall-health/deliver"
 	"github.com/oncall-health/oncall-health/deliver/delivertest"
 	"github.com/oncall-health/oncall-health/ingest/pagerdutytest"
+	"github.com/oncall-health/oncall-health/reports"
 )
 
 // The run tests' organisation: 32 days of the small organisation from
@@ -403,13 +404,19 @@ func TestRun(t *testing.T) {
 			if len(parts) != 2 || !strings.HasPrefix(parts[0].typ, "text/plain") || !strings.HasPrefix(parts[1].typ, "text/html") {
 				t.Fatalf("parts %v", parts)
 			}
-			// The HTML part is leadership.html without its scripts (ECharts).
-			wantHTML := deliver.MailHTML(string(leadership))
+			// The HTML part is leadership.html without its scripts (charts),
+			// with the shared stylesheet inline (a mail has no assets/ beside it).
+			wantHTML := deliver.MailHTML(string(leadership), reports.Stylesheet())
 			if !strings.Contains(parts[0].body, "On-call health: month 2026-10") || parts[1].body != strings.ReplaceAll(strings.ReplaceAll(wantHTML, "\r\n", "\n"), "\n", "\r\n") {
 				t.Error("monthly mail: the text part is not the digest or the HTML part is not leadership.html")
 			}
-			if strings.Contains(parts[1].body, "<script") || !strings.Contains(parts[1].body, "</html>") || len(parts[1].body) > len(leadership)/4 {
-				t.Errorf("monthly mail's HTML part: %d bytes of leadership.html's %d, or it holds a script", len(parts[1].body), len(leadership))
+			if !strings.Contains(string(leadership), `href="../assets/style.css"`) {
+				t.Error("leadership.html of the archive does not load the shared stylesheet")
+			}
+			if body := parts[1].body; strings.Contains(body, "<script") || !strings.Contains(body, "</html>") ||
+				strings.Contains(body, `="../assets/`) || strings.Contains(body, "Content-Security-Policy") ||
+				!strings.Contains(body, "<style>") {
+				t.Errorf("monthly mail's HTML part (%d bytes) holds a script, a link into assets/ or the page's policy, or no inline style", len(body))
 			}
 			t.Logf("monthly mail HTML part %d bytes (leadership.html %d)", len(parts[1].body), len(leadership))
 		}
