@@ -164,6 +164,8 @@ func matchRoute(method, path string) route {
 			return route{key: "GET /incidents/{id}/alerts", id: parts[1]}
 		case len(parts) == 3 && parts[2] == "log_entries":
 			return route{key: "GET /incidents/{id}/log_entries", id: parts[1]}
+		case len(parts) == 3 && parts[2] == "notes":
+			return route{key: "GET /incidents/{id}/notes", id: parts[1]}
 		}
 	}
 	return route{key: "GET /unknown"}
@@ -323,6 +325,8 @@ func (s *Server) handle(r *http.Request, rt route) (int, []byte) {
 		b, err = s.listAlerts(q, rt.id)
 	case "GET /incidents/{id}/log_entries":
 		b, err = s.listIncidentLogs(q, rt.id)
+	case "GET /incidents/{id}/notes":
+		b, err = s.listNotes(q, rt.id)
 	case "GET /log_entries":
 		b, err = s.listLogEntries(q)
 	case "GET /oncalls":
