@@ -286,7 +286,7 @@ type Org struct {
 	stretch  [2]int64
 	storms   []Storm
 
-	notes    []plantedNote // planted by AddNote (notes.go)
+	notes []plantedNote // planted by AddNote (notes.go)
 
 	titles   []string
 	titleIdx map[string]uint32
