@@ -120,6 +120,7 @@ func Sync(ctx context.Context, db *sql.DB, c *Client, o Options) (*Stats, error)
 		{"services", s.services},
 		{"escalation_policies", s.policies},
 		{"incidents", s.incidents},
+		{"incident_notes", s.notes}, // notes.go: open incidents only
 		{"log_entries", s.logEntries},
 		{"oncalls", s.oncalls},
 	}
