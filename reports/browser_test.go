@@ -97,7 +97,7 @@ func TestBrowser(t *testing.T) {
 			}
 		}
 	}
-	files = append(files, writeArchiveFixture(t, root)) // links to the week and month above
+	files = append(files, writeArchiveFixture(t, root))    // links to the week and month above
 	files = append(files, writeHandoffFixture(t, root)...) // handoff notes (handoff_test.go)
 
 	opts := []chromedp.ExecAllocatorOption{
