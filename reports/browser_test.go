@@ -97,8 +97,9 @@ func TestBrowser(t *testing.T) {
 			}
 		}
 	}
-	files = append(files, writeArchiveFixture(t, root))    // links to the week and month above
-	files = append(files, writeHandoffFixture(t, root)...) // handoff notes (handoff_test.go)
+	files = append(files, writeArchiveFixture(t, root)) // links to the week and month above
+	// The handoff notes (handoff_test.go).
+	files = append(files, writeHandoffFixture(t, root)...)
 
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(bin),
