@@ -5,6 +5,7 @@
 //	oncall-health report --db FILE --out DIR (--week 2026-W46 | --month 2026-10) [--config FILE]
 //	oncall-health demo   --out DIR
 //	oncall-health export --db FILE --out DIR [--format parquet|csv]
+//	oncall-health handoff --db FILE --out DIR [--at TIME] [--policy ID]... [--config FILE]
 //	oncall-health fake-api --addr 127.0.0.1:8080 --size small|large --seed N
 //
 // Exit status: 0 success, 2 usage or configuration error, 1 any other failure.
@@ -44,6 +45,7 @@ Usage:
   oncall-health report   --db FILE --out DIR [--weeks FIRST..LAST] [--months FIRST..LAST] [--config FILE]
   oncall-health demo     --out DIR
   oncall-health export   --db FILE --out DIR [--format parquet|csv]
+  oncall-health handoff  --db FILE --out DIR [--at TIME] [--policy ID]... [--config FILE]
   oncall-health fake-api [--addr 127.0.0.1:8080] [--size small|large] [--seed N]
 
 sync reads the API token from PAGERDUTY_TOKEN. Run 'oncall-health CMD -h' for a command's flags.
@@ -69,6 +71,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runDemo(ctx, args[1:], stdout, stderr)
 	case "export":
 		err = runExport(ctx, args[1:], stdout, stderr)
+	case "handoff":
+		err = runHandoff(ctx, args[1:], stdout, stderr)
 	case "fake-api":
 		err = runFakeAPI(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
