@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -65,6 +66,10 @@ type Client struct {
 	PD       *pagerduty.Client
 	Counters *Counters
 	retry    *retryPolicy
+
+	// apiURL and auth are for the requests go-pagerduty cannot decode
+	// leniently (notes.go); auth is the Authorization header value.
+	apiURL, auth string
 }
 
 // NewClient returns a PagerDuty client for token. The token is only ever
@@ -119,7 +124,8 @@ func NewClient(token string, o ClientOptions) *Client {
 	}
 	pd := pagerduty.NewClient(token, pagerduty.WithAPIEndpoint(o.APIURL))
 	pd.HTTPClient = rc.StandardClient()
-	return &Client{PD: pd, Counters: counters, retry: policy}
+	return &Client{PD: pd, Counters: counters, retry: policy,
+		apiURL: strings.TrimSuffix(o.APIURL, "/"), auth: "Token token=" + token}
 }
 
 // pacedTransport waits for the rate limiter before each attempt and reads

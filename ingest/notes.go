@@ -2,9 +2,15 @@ package ingest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/url"
 	"sync"
 	"time"
+
+	"github.com/PagerDuty/go-pagerduty"
 
 	"golang.org/x/sync/errgroup"
 
@@ -62,7 +68,7 @@ func (s *syncer) notes(ctx context.Context) (int, error) {
 	g.SetLimit(s.o.Concurrency)
 	for i, id := range open {
 		g.Go(func() error {
-			ns, err := s.c.PD.ListIncidentNotesWithContext(gctx, id)
+			ns, err := s.c.incidentNotes(gctx, id)
 			if err != nil {
 				return fmt.Errorf("fetch notes of incident %s: %w", id, err)
 			}
@@ -83,4 +89,36 @@ func (s *syncer) notes(ctx context.Context) (int, error) {
 	return len(got), s.tx(ctx, func() error {
 		return upsert(ctx, s, "staged_incident_notes", noteFields, got, "upsert-incident-notes")
 	})
+}
+
+// incidentNotes is GET /incidents/{id}/notes. go-pagerduty's
+// ListIncidentNotes decodes the whole envelope as a map of note lists, so
+// any other field PagerDuty adds to the envelope breaks it; this reads the
+// "notes" field only, through the same paced, retrying HTTP client.
+func (c *Client) incidentNotes(ctx context.Context, id string) ([]pagerduty.IncidentNote, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.apiURL+"/incidents/"+url.PathEscape(id)+"/notes", nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/vnd.pagerduty+json;version=2")
+	req.Header.Set("Authorization", c.auth)
+	resp, err := c.PD.HTTPClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, pagerduty.APIError{StatusCode: resp.StatusCode}
+	}
+	var env struct {
+		Notes []pagerduty.IncidentNote `json:"notes"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil {
+		return nil, fmt.Errorf("decode notes: %w", err)
+	}
+	return env.Notes, nil
 }
