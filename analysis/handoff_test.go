@@ -296,3 +296,34 @@ func TestHandoffErrors(t *testing.T) {
 		t.Errorf("never synced: %v", err)
 	}
 }
+
+// TestHandoffInstantRule: at the handoff instant T the incoming shift owns
+// every event. An incident resolved exactly at T is still open at the
+// handoff; one acknowledged exactly at T is not acknowledged at it; one
+// created exactly at T is not open at it.
+func TestHandoffInstantRule(t *testing.T) {
+	p := newPlanter(t)
+	p.team("T")
+	p.policy("P", "T")
+	p.service("S", "T", "P")
+	p.user("u1", "UTC")
+	p.user("u2", "UTC")
+	p.oncall("u1", "P", 1, "2026-11-02T00:00:00Z", "2026-11-02T12:00:00Z")
+	p.oncall("u2", "P", 1, "2026-11-02T12:00:00Z", "2026-11-03T00:00:00Z")
+	p.synced(ts("2026-11-02T18:00:00Z"))
+	T := ts("2026-11-02T12:00:00Z")
+	p.incident("R", "Resolved at T", "S", "P", "T", ts("2026-11-02T11:00:00Z"), "2026-11-02T12:00:00Z")
+	p.resolve("R", T, "user_reference")
+	p.incident("A", "Acked at T", "S", "P", "T", ts("2026-11-02T11:30:00Z"), "")
+	p.ackBy("A", "u2", T)
+	p.incident("C", "Created at T", "S", "P", "T", T, "")
+	h := handoffsOf(t, p, HandoffOptions{})[0]
+	if !h.At.Equal(T) || len(h.Open) != 2 || h.Open[0].ID != "R" || h.Open[1].ID != "A" || h.Open[1].Acknowledged {
+		t.Fatalf("at %s open %+v; want R and A (A not acknowledged)", h.At, h.Open)
+	}
+	// The shift's incidents are R and A; neither was resolved or
+	// acknowledged before T, so MTTA and MTTR are undefined.
+	if h.Shift.Incidents != 2 || h.Shift.MTTA != nil || h.Shift.MTTR != nil {
+		t.Errorf("incidents %d MTTA %s MTTR %s", h.Shift.Incidents, fmtPtr(h.Shift.MTTA), fmtPtr(h.Shift.MTTR))
+	}
+}
