@@ -228,8 +228,8 @@ func Handoffs(ctx context.Context, db *sql.DB, cfg Config, o HandoffOptions) ([]
 		at = synced
 	}
 	if at.After(synced) {
-		return nil, nil, fmt.Errorf("%w: last synced through %s, %s before %s; run sync again",
-			ErrNotSynced, synced.Format(time.RFC3339), at.Sub(synced).Round(time.Minute), at.Format(time.RFC3339))
+		return nil, nil, fmt.Errorf("%w: last synced through %s, %s before the handoff time %s",
+			ErrNotSynced, synced.Format(time.RFC3339), AgeText(at.Sub(synced)), at.Format(time.RFC3339))
 	}
 	type pol struct{ name, team string }
 	pols := map[string]pol{}
@@ -278,6 +278,19 @@ func Handoffs(ctx context.Context, db *sql.DB, cfg Config, o HandoffOptions) ([]
 		out = append(out, h)
 	}
 	return out, warnings, nil
+}
+
+// AgeText words a duration for an error message: "3 d 4 h", "5 h 40 min",
+// "12 min".
+func AgeText(d time.Duration) string {
+	m := int(d.Round(time.Minute) / time.Minute)
+	switch {
+	case m >= 24*60:
+		return fmt.Sprintf("%d d %d h", m/(24*60), m%(24*60)/60)
+	case m >= 60:
+		return fmt.Sprintf("%d h %d min", m/60, m%60)
+	}
+	return fmt.Sprintf("%d min", m)
 }
 
 func uniqueSorted(s []string) []string {

@@ -62,9 +62,11 @@ func runHandoff(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return usageErr("handoff: %v (see the escalation policies in the reports)", err)
 	case errors.Is(err, analysis.ErrNotSynced):
 		if synced, ok, serr := analysis.SyncedThrough(ctx, db); serr == nil && ok {
-			return fmt.Errorf("handoff: %w (the last sync reached %s ago)", err, time.Since(synced).Round(time.Minute))
+			return fmt.Errorf("handoff: %w: the last sync reached %s (%s ago), %s before --at %s; run 'oncall-health sync --db %s' again",
+				analysis.ErrNotSynced, synced.Format(time.RFC3339), analysis.AgeText(time.Since(synced)),
+				analysis.AgeText(at.Sub(synced)), at.Format(time.RFC3339), *dbPath)
 		}
-		return fmt.Errorf("handoff: %w", err)
+		return fmt.Errorf("handoff: %w; run 'oncall-health sync --db %s' first", err, *dbPath)
 	case err != nil:
 		return fmt.Errorf("handoff: %w", err)
 	}
@@ -73,7 +75,11 @@ func runHandoff(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return fmt.Errorf("write handoff notes: %w", err)
 	}
 	printWarnings(stderr, warnings)
-	fmt.Fprintf(stdout, "wrote %d handoff notes (%d files) to %s; open %s\n", len(hs), len(files), *out,
+	word := "notes"
+	if len(hs) == 1 {
+		word = "note"
+	}
+	fmt.Fprintf(stdout, "wrote %d handoff %s (%d files) to %s; open %s\n", len(hs), word, len(files), *out,
 		filepath.Join(*out, reports.HandoffIndexFile))
 	return nil
 }

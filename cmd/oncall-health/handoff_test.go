@@ -48,7 +48,7 @@ func TestHandoffCommand(t *testing.T) {
 	}{
 		{"unknown policy", []string{"--policy", "PNOPE"}, 2, `unknown escalation policy "PNOPE"`},
 		{"bad at", []string{"--at", "tomorrow"}, 2, `--at "tomorrow"`},
-		{"not synced", []string{"--at", "2030-01-01"}, 1, "last synced through"},
+		{"not synced", []string{"--at", "2030-01-01"}, 1, "the last sync reached 2026-11-16T00:00:00Z"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, stderr := runCmd(t, nil, append([]string{"handoff", "--db", db, "--out", t.TempDir()}, tc.args...)...)
