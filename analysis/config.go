@@ -45,6 +45,8 @@ var ErrConfig = errors.New("config")
 //	  repeat_window: 24h            # Go duration: look-back of the repeat rule
 //	  repeat_count: 2               # earlier same-signature incidents in the window
 //	alert_load: 200                 # team flag: alerts in one ISO week
+//	handoff:
+//	  watch_pages: 3                # handoff notes: watch signatures paging more often in the shift
 //	hide_names: false               # reports: replace responder names (leadership report)
 //	deliver:                        # oncall-health run: where digests go (type Deliver)
 //	  slack_webhook_url_env: SLACK_WEBHOOK_URL
@@ -68,12 +70,21 @@ type Config struct {
 	// AlertLoad is the number of alerts of a team in one ISO week from which
 	// the team gets the alert_load flag. Default 200.
 	AlertLoad int `yaml:"alert_load"`
+	// Handoff holds the options of the handoff notes.
+	Handoff HandoffConfig `yaml:"handoff"`
 	// HideNames asks the reports to hide responder names (for the leadership
 	// report). Compute itself always fills names. Default false.
 	HideNames bool `yaml:"hide_names"`
 	// Deliver says where `oncall-health run` sends the digests; it also
 	// applies HideNames to everything it sends. Default: nowhere.
 	Deliver Deliver `yaml:"deliver"`
+}
+
+// HandoffConfig holds the options of the handoff notes (oncall-health handoff).
+type HandoffConfig struct {
+	// WatchPages: a signature that paged more than this many times in the
+	// shift is listed under "what to watch". Default 3.
+	WatchPages int `yaml:"watch_pages"`
 }
 
 // Hours are local clock times "HH:MM" (00:00..24:00) in the responder's time
@@ -153,6 +164,7 @@ func DefaultConfig() Config {
 		Noise:     Noise{TransientSeconds: 300, RepeatWindow: Duration(24 * time.Hour), RepeatCount: 2},
 		AlertLoad: 200,
 		Deliver:   Deliver{SMTP: SMTP{Port: 587}},
+		Handoff:   HandoffConfig{WatchPages: 3},
 	}
 }
 
@@ -315,6 +327,9 @@ func (c Config) Validate() error {
 	}
 	if c.Noise.RepeatCount < 1 {
 		return bad("noise.repeat_count", "must be at least 1")
+	}
+	if c.Handoff.WatchPages < 0 {
+		return bad("handoff.watch_pages", "must not be negative")
 	}
 	if c.AlertLoad < 1 {
 		return bad("alert_load", "must be at least 1")

@@ -88,6 +88,9 @@ type Client struct {
 	Counters *Counters
 	retry    *retryPolicy
 	tokenVar string
+	// apiURL is for the requests go-pagerduty cannot decode leniently
+	// (notes.go); they go through PD.Do, which adds the auth header.
+	apiURL string
 }
 
 // NewClient returns a PagerDuty client for token. The token is only ever
@@ -158,7 +161,7 @@ func NewClient(token string, o ClientOptions) *Client {
 	}
 	pd := pagerduty.NewClient(token, opts...)
 	pd.HTTPClient = &http.Client{Transport: perRequest{rc.StandardClient().Transport}}
-	return &Client{PD: pd, Counters: counters, retry: policy, tokenVar: o.TokenVar}
+	return &Client{PD: pd, Counters: counters, retry: policy, tokenVar: o.TokenVar, apiURL: o.APIURL}
 }
 
 // pacedTransport waits for the rate limiter before each attempt and reads

@@ -99,7 +99,7 @@ func Sync(ctx context.Context, db *sql.DB, c *Client, o Options) (*Stats, error)
 	start := time.Now()
 	steps := []step{
 		usersResource(), teamsResource(), servicesResource(), escalationPoliciesResource(),
-		incidentsResource(), logEntriesResource(), oncallsResource(),
+		incidentsResource(), notesStep{c}, logEntriesResource(), oncallsResource(),
 	}
 	stats := &Stats{}
 	for _, st := range steps {

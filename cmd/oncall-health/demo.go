@@ -61,6 +61,13 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return fmt.Errorf("generate organisation: %w", err)
 	}
+	// A note on the open, acknowledged incident, for the handoff notes (the
+	// generator's own notes are on incidents resolved since).
+	if ids := org.IncidentIDs(pagerdutytest.OpenAcknowledgedTitle); len(ids) == 1 {
+		if _, err := org.AddNote(ids[0], org.Users()[0].Name, "Export retried at 10:00, still stuck; vendor ticket open.", end.Add(-20*time.Hour)); err != nil {
+			return fmt.Errorf("generate organisation: %w", err)
+		}
+	}
 	url, stop, err := serveFake("127.0.0.1:0", pagerdutytest.NewServer(org, pagerdutytest.Options{Token: demoToken}))
 	if err != nil {
 		return err
@@ -89,8 +96,13 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := runExport(ctx, []string{"--db", dbPath, "--out", filepath.Join(*out, "export")}, stdout, stderr); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "demo: open %s (week %s); the month %s is in %s\n",
-		filepath.Join(*out, "index.html"), week.Label, month, filepath.Join(monthDir, "index.html"))
+	// The handoff notes of the last shift change before the sync's end.
+	if err := runHandoff(ctx, []string{"--db", dbPath, "--out", *out}, stdout, stderr); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "demo: open %s (week %s); the month %s is in %s; handoff notes in %s\n",
+		filepath.Join(*out, "index.html"), week.Label, month, filepath.Join(monthDir, "index.html"),
+		filepath.Join(*out, "handoff.html"))
 	return nil
 }
 

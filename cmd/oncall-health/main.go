@@ -8,6 +8,7 @@
 //	oncall-health run      --db FILE --out DIR [--config FILE] [sync's flags]
 //	oncall-health demo     --out DIR [--seed N]
 //	oncall-health export   --db FILE --out DIR [--format parquet|csv] [--config FILE]
+//	oncall-health handoff  --db FILE --out DIR [--at TIME] [--policy ID]... [--config FILE]
 //	oncall-health fake-api [--addr 127.0.0.1:8080] [--size small|large] [--seed N] [--token T]
 //
 // Exit status: 0 success, 2 usage or configuration error, 1 any other failure.
@@ -48,6 +49,7 @@ Usage:
   oncall-health run      --db FILE --out DIR [--config FILE] [--api-url URL] [--since DATE] [--rate N] ...
   oncall-health demo     --out DIR
   oncall-health export   --db FILE --out DIR [--format parquet|csv]
+  oncall-health handoff  --db FILE --out DIR [--at TIME] [--policy ID]... [--config FILE]
   oncall-health fake-api [--addr 127.0.0.1:8080] [--size small|large] [--seed N]
 
 sync and run read the API token from PAGERDUTY_TOKEN. Run 'oncall-health CMD -h' for a command's flags.
@@ -75,6 +77,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runDemo(ctx, args[1:], stdout, stderr)
 	case "export":
 		err = runExport(ctx, args[1:], stdout, stderr)
+	case "handoff":
+		err = runHandoff(ctx, args[1:], stdout, stderr)
 	case "fake-api":
 		err = runFakeAPI(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":

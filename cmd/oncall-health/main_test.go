@@ -86,7 +86,8 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("demo exit %d: %s", code, stderr)
 	}
 	for _, f := range []string{"index.html", "metrics.json", "summary.md", "noisy-alerts.html", "oncall-health.duckdb",
-		monthDir(t, out) + "/leadership.html", "export/incidents.parquet", "export/interruptions.parquet"} {
+		monthDir(t, out) + "/leadership.html", "export/incidents.parquet", "export/interruptions.parquet",
+		"handoff.html"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Errorf("demo did not write %s: %v", f, err)
 		}

@@ -317,6 +317,27 @@ func TestContract(t *testing.T) {
 			t.Errorf("alerts over all incidents: %d, Counts says %d", alerts, counts["alerts"])
 		}
 	})
+	t.Run("incident_notes", func(t *testing.T) {
+		// Every incident's notes validate; the generated annotate log
+		// entries make some notes, so the check sees note objects too.
+		notes := 0
+		for i := 0; i < counts["incidents"]; i++ {
+			p := "/incidents/" + org.incID.encode(uint64(i)) + "/notes"
+			status, h, body := f.get(t, p)
+			if status != http.StatusOK {
+				t.Fatalf("GET %s: %d", p, status)
+			}
+			validate(t, router, p, status, h, body)
+			var r struct{ Notes []json.RawMessage }
+			if err := json.Unmarshal(body, &r); err != nil {
+				t.Fatal(err)
+			}
+			notes += len(r.Notes)
+		}
+		if notes == 0 {
+			t.Error("no incident has a note: the contract check saw no note object")
+		}
+	})
 	t.Run("validation_can_fail", func(t *testing.T) {
 		// The validator must reject responses that break the spec, or the
 		// passes above prove nothing.

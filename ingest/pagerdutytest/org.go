@@ -286,6 +286,8 @@ type Org struct {
 	stretch  [2]int64
 	storms   []Storm
 
+	notes []plantedNote // planted by AddNote (notes.go)
+
 	titles   []string
 	titleIdx map[string]uint32
 

@@ -173,6 +173,7 @@ func (s *Server) routes() *http.ServeMux {
 		"GET /incidents/{id}":             byID(s.getIncident),
 		"GET /incidents/{id}/alerts":      byID(s.listAlerts),
 		"GET /incidents/{id}/log_entries": byID(s.listIncidentLogs),
+		"GET /incidents/{id}/notes":       byID(s.listNotes),
 		"GET /log_entries":                query(s.listLogEntries),
 		"GET /oncalls":                    query(s.listOncalls),
 		"GET /notifications":              query(s.listNotifications),
