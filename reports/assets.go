@@ -4,10 +4,7 @@ import (
 	"crypto/sha256"
 	_ "embed"
 	"encoding/base64"
-	"fmt"
 	"html/template"
-	"os"
-	"path/filepath"
 	"strings"
 )
 
@@ -60,23 +57,12 @@ const (
 // with Options.AssetsHref pointing at dir (relative to each page) load them
 // from there.
 func WriteAssets(dir string) ([]string, error) {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("create assets dir: %w", err)
-	}
-	files := []File{
+	return writeFiles(dir, "assets", []File{
 		{EChartsFile, []byte(echartsRaw)},
 		{EChartsLicenseFile, []byte(echartsLicense)},
 		{EChartsNoticeFile, []byte(echartsNotice)},
 		{StyleFile, []byte(styleCSS)},
-	}
-	names := make([]string, 0, len(files))
-	for _, f := range files {
-		if err := writeFileAtomic(filepath.Join(dir, f.Name), f.Data); err != nil {
-			return names, fmt.Errorf("write asset %s: %w", f.Name, err)
-		}
-		names = append(names, f.Name)
-	}
-	return names, nil
+	})
 }
 
 // cspInline is the Content-Security-Policy of a self-contained report:

@@ -3,8 +3,6 @@ package reports
 import (
 	"bytes"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -30,17 +28,7 @@ func WriteHandoffs(dir string, hs []*analysis.Handoff, opts Options) ([]string, 
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("create report dir: %w", err)
-	}
-	names := make([]string, 0, len(files))
-	for _, f := range files {
-		if err := writeFileAtomic(filepath.Join(dir, f.Name), f.Data); err != nil {
-			return names, fmt.Errorf("write %s: %w", f.Name, err)
-		}
-		names = append(names, f.Name)
-	}
-	return names, nil
+	return writeFiles(dir, "report", files)
 }
 
 // RenderHandoffs renders the files WriteHandoffs writes.

@@ -126,8 +126,15 @@ func Write(dir string, in Input) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	return writeFiles(dir, "report", files)
+}
+
+// writeFiles writes files into dir (created if missing; what names it in
+// errors), each to a temporary file renamed into place with mode 0600,
+// and returns the names written, in order.
+func writeFiles(dir, what string, files []File) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("create report dir: %w", err)
+		return nil, fmt.Errorf("create %s dir: %w", what, err)
 	}
 	names := make([]string, 0, len(files))
 	for _, f := range files {
