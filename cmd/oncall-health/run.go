@@ -17,7 +17,6 @@ import (
 
 	"github.com/oncall-health/oncall-health/analysis"
 	"github.com/oncall-health/oncall-health/deliver"
-	"github.com/oncall-health/oncall-health/ingest"
 	"github.com/oncall-health/oncall-health/queries"
 	"github.com/oncall-health/oncall-health/reports"
 )
@@ -52,49 +51,26 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	dbPath := fs.String("db", "", "DuckDB database `file` (created if missing)")
 	out := fs.String("out", "", "archive `directory`: one directory per period and index.html (created if missing)")
 	configPath := fs.String("config", "", "configuration `file` (YAML), with the deliver: keys")
-	apiURL := fs.String("api-url", ingest.DefaultAPIURL, "PagerDuty REST API base `URL`")
-	sinceS := fs.String("since", "", "first sync and first reports start at this `DATE` (default: 90 days ago)")
-	untilS := fs.String("until", "", "sync up to this `DATE` (default: now)")
-	full := fs.Bool("full", false, "ignore what earlier syncs stored and pull the whole range again")
-	rpm := fs.Float64("rate", ingest.DefaultRequestsPerMinute, "maximum requests per minute (PagerDuty allows 960); 0 or less: no limit")
-	lookBack := fs.Duration("look-back", 7*24*time.Hour, "how far back an incremental sync looks again for changed incidents")
+	sf := addSyncFlags(fs, "first sync and first reports start at this `DATE` (default: 90 days ago)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *dbPath == "" || *out == "" {
 		return usageErr("run: --db and --out are required")
 	}
-	since, err := parseDate("since", *sinceS)
-	if err != nil {
-		return err
-	}
-	until, err := parseDate("until", *untilS)
-	if err != nil {
-		return err
-	}
 	cfg, err := loadConfig(*configPath)
 	if err != nil {
 		return err
 	}
-	if err := checkAPIURL(*apiURL); err != nil {
+	client, opts, err := sf.client("run")
+	if err != nil {
 		return err
-	}
-	token := os.Getenv("PAGERDUTY_TOKEN")
-	if token == "" {
-		return usageErr("run: PAGERDUTY_TOKEN is not set; create a read-only API key in PagerDuty and export it")
 	}
 	ch, err := newChannels(cfg.Deliver)
 	if err != nil {
 		return err
 	}
-	rate := *rpm
-	if rate <= 0 {
-		rate = -1
-	}
-	co := clientTuning
-	co.APIURL, co.RequestsPerMinute = *apiURL, rate
-	client := ingest.NewClient(token, co)
-	if err := syncInto(ctx, *dbPath, client, ingest.Options{Since: since, Until: until, Full: *full, LookBack: *lookBack}, cfg, io.Discard); err != nil {
+	if err := syncInto(ctx, *dbPath, client, opts, cfg, io.Discard); err != nil {
 		return err
 	}
 	db, err := openSynced(ctx, *dbPath)
@@ -107,7 +83,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	wrote, err := r.writeDue(ctx, since, syncedUntil)
+	wrote, err := r.writeDue(ctx, opts.Since, syncedUntil)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -39,35 +40,60 @@ func parseDate(name, s string) (time.Time, error) {
 func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("sync", stderr)
 	dbPath := fs.String("db", "", "DuckDB database `file` (created if missing)")
-	apiURL := fs.String("api-url", ingest.DefaultAPIURL, "PagerDuty REST API base `URL`")
-	sinceS := fs.String("since", "", "first sync starts at this `DATE` (default: 90 days ago)")
-	untilS := fs.String("until", "", "sync up to this `DATE` (default: now)")
-	full := fs.Bool("full", false, "ignore what earlier syncs stored and pull the whole range again")
+	sf := addSyncFlags(fs, "first sync starts at this `DATE` (default: 90 days ago)")
 	configPath := fs.String("config", "", "configuration `file` (YAML)")
-	rpm := fs.Float64("rate", ingest.DefaultRequestsPerMinute, "maximum requests per minute (PagerDuty allows 960); 0 or less: no limit")
-	lookBack := fs.Duration("look-back", 7*24*time.Hour, "how far back an incremental sync looks again for changed incidents")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *dbPath == "" {
 		return usageErr("sync: --db is required")
 	}
-	since, err := parseDate("since", *sinceS)
+	cfg, err := loadConfig(*configPath)
 	if err != nil {
 		return err
 	}
-	until, err := parseDate("until", *untilS)
+	client, opts, err := sf.client("sync")
 	if err != nil {
 		return err
 	}
-	cfg := analysis.DefaultConfig()
-	if *configPath != "" {
-		if cfg, err = analysis.LoadConfig(*configPath); err != nil {
-			return err
-		}
+	return syncInto(ctx, *dbPath, client, opts, cfg, stdout)
+}
+
+// syncFlags are sync's flags that say what to pull and how; run has them
+// too.
+type syncFlags struct {
+	apiURL, since, until *string
+	full                 *bool
+	rate                 *float64
+	lookBack             *time.Duration
+}
+
+// addSyncFlags declares the sync flags on fs; sinceDoc documents --since.
+func addSyncFlags(fs *flag.FlagSet, sinceDoc string) *syncFlags {
+	return &syncFlags{
+		apiURL:   fs.String("api-url", ingest.DefaultAPIURL, "PagerDuty REST API base `URL` (EU service region: "+ingest.EUAPIURL+")"),
+		since:    fs.String("since", "", sinceDoc),
+		until:    fs.String("until", "", "sync up to this `DATE` (default: now)"),
+		full:     fs.Bool("full", false, "ignore what earlier syncs stored and pull the whole range again"),
+		rate:     fs.Float64("rate", ingest.DefaultRequestsPerMinute, "maximum requests per minute (PagerDuty allows 960); 0 or less: no limit"),
+		lookBack: fs.Duration("look-back", 7*24*time.Hour, "how far back an incremental sync looks again for changed incidents"),
 	}
-	if err := checkAPIURL(*apiURL); err != nil {
-		return err
+}
+
+// client checks the parsed sync flags and the token in the environment and
+// returns the PagerDuty client and the sync's options; errors are usage
+// errors prefixed with cmd.
+func (f *syncFlags) client(cmd string) (*ingest.Client, ingest.Options, error) {
+	since, err := parseDate("since", *f.since)
+	if err != nil {
+		return nil, ingest.Options{}, err
+	}
+	until, err := parseDate("until", *f.until)
+	if err != nil {
+		return nil, ingest.Options{}, err
+	}
+	if err := checkAPIURL(cmd, *f.apiURL); err != nil {
+		return nil, ingest.Options{}, err
 	}
 	if !since.IsZero() {
 		end := until
@@ -75,32 +101,30 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			end = time.Now()
 		}
 		if !since.Before(end) {
-			return usageErr("sync: --since %s is not before --until %s", *sinceS, end.UTC().Format(time.RFC3339))
+			return nil, ingest.Options{}, usageErr("%s: --since %s is not before --until %s", cmd, *f.since, end.UTC().Format(time.RFC3339))
 		}
 	}
 	co := clientTuning
-	token, err := tokenFromEnv(&co)
+	token, err := tokenFromEnv(cmd, &co)
 	if err != nil {
-		return err
+		return nil, ingest.Options{}, err
 	}
-	rate := *rpm
-	if rate <= 0 {
-		rate = -1
+	co.APIURL, co.RequestsPerMinute = *f.apiURL, *f.rate
+	if co.RequestsPerMinute <= 0 {
+		co.RequestsPerMinute = -1
 	}
-	co.APIURL, co.RequestsPerMinute = *apiURL, rate
-	client := ingest.NewClient(token, co)
-	return syncInto(ctx, *dbPath, client, ingest.Options{Since: since, Until: until, Full: *full, LookBack: *lookBack}, cfg, stdout)
+	return ingest.NewClient(token, co), ingest.Options{Since: since, Until: until, Full: *f.full, LookBack: *f.lookBack}, nil
 }
 
 // tokenFromEnv reads the PagerDuty credential: an OAuth access token from
 // PAGERDUTY_OAUTH_TOKEN (sent as a Bearer token), or a REST API key from
 // PAGERDUTY_TOKEN. Exactly one must be set; it sets co.OAuth and
 // co.TokenVar (named in errors, the value never is).
-func tokenFromEnv(co *ingest.ClientOptions) (string, error) {
+func tokenFromEnv(cmd string, co *ingest.ClientOptions) (string, error) {
 	key, oauth := os.Getenv("PAGERDUTY_TOKEN"), os.Getenv("PAGERDUTY_OAUTH_TOKEN")
 	switch {
 	case key != "" && oauth != "":
-		return "", usageErr("sync: both PAGERDUTY_TOKEN and PAGERDUTY_OAUTH_TOKEN are set; set only one")
+		return "", usageErr("%s: both PAGERDUTY_TOKEN and PAGERDUTY_OAUTH_TOKEN are set; set only one", cmd)
 	case oauth != "":
 		co.OAuth, co.TokenVar = true, "PAGERDUTY_OAUTH_TOKEN"
 		return oauth, nil
@@ -108,7 +132,7 @@ func tokenFromEnv(co *ingest.ClientOptions) (string, error) {
 		co.OAuth, co.TokenVar = false, "PAGERDUTY_TOKEN"
 		return key, nil
 	}
-	return "", usageErr("sync: neither PAGERDUTY_TOKEN nor PAGERDUTY_OAUTH_TOKEN is set; create a read-only API key (or an OAuth token) in PagerDuty and export it")
+	return "", usageErr("%s: neither PAGERDUTY_TOKEN nor PAGERDUTY_OAUTH_TOKEN is set; create a read-only API key (or an OAuth token) in PagerDuty and export it", cmd)
 }
 
 // clientTuning holds the retry settings of sync's client; zero fields mean
@@ -116,10 +140,10 @@ func tokenFromEnv(co *ingest.ClientOptions) (string, error) {
 var clientTuning ingest.ClientOptions
 
 // checkAPIURL refuses an --api-url that is not an absolute http(s) URL.
-func checkAPIURL(s string) error {
+func checkAPIURL(cmd, s string) error {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return usageErr("sync: --api-url %q: want an http or https URL like %s", s, ingest.DefaultAPIURL)
+		return usageErr("%s: --api-url %q: want an http or https URL like %s", cmd, s, ingest.DefaultAPIURL)
 	}
 	return nil
 }
