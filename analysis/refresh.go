@@ -114,16 +114,13 @@ var refreshSteps = []string{
 	"analysis-refresh-order",
 }
 
-// ensureFresh migrates the database, then (when the source rows or the config
-// changed since the last time) refreshes tz_offsets, the config tables and
-// every derived a_* table in one transaction. It returns the warnings about
-// users whose time zone is unknown.
+// ensureFresh (when the source rows or the config changed since the last
+// time) refreshes tz_offsets, the config tables and every derived a_*
+// table. db is migrated (queries.Open). It returns the warnings about users
+// whose time zone is unknown.
 func ensureFresh(ctx context.Context, db *sql.DB, cfg Config) ([]string, error) {
 	refreshMu.Lock()
 	defer refreshMu.Unlock()
-	if err := queries.Migrate(ctx, db); err != nil {
-		return nil, fmt.Errorf("migrate: %w", err)
-	}
 	zones, err := userZones(ctx, db)
 	if err != nil {
 		return nil, err
@@ -293,10 +290,12 @@ func zoneWarnings(ctx context.Context, db *sql.DB) ([]string, error) {
 }
 
 // Derive validates cfg and brings the derived a_* tables and tz_offsets up
-// to date with the synced rows and cfg. Compute, InterruptionHeatmap and
-// Export start with it; a sync calls it so that reports after it start at
-// once. It returns the warnings
-// about users whose time zone is unknown.
+// to date with the synced rows and cfg; a database whose rows and cfg did
+// not change since the last Derive is not derived again. It is the one
+// derivation of a command, which calls it once: sync at its end, report
+// and export before they read. A Computer and export.Write take the
+// derived tables as they are. It returns the warnings about users whose
+// time zone is unknown.
 func Derive(ctx context.Context, db *sql.DB, cfg Config) ([]string, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err

@@ -4,7 +4,7 @@
 //	oncall-health sync   --db FILE [--api-url URL] [--since DATE] [--until DATE] [--full] [--config FILE]
 //	oncall-health report --db FILE --out DIR (--week 2026-W46 | --month 2026-10) [--config FILE]
 //	oncall-health demo   --out DIR
-//	oncall-health export --db FILE --out DIR [--format parquet|csv]
+//	oncall-health export --db FILE --out DIR [--format parquet|csv] [--partition month]
 //	oncall-health fake-api --addr 127.0.0.1:8080 --size small|large --seed N
 //
 // Exit status: 0 success, 2 usage or configuration error, 1 any other failure.
@@ -20,6 +20,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/oncall-health/oncall-health/queries"
 )
 
 func main() {
@@ -43,7 +45,7 @@ Usage:
   oncall-health report   --db FILE --out DIR [--week 2026-W46 | --month 2026-10] [--config FILE]
   oncall-health report   --db FILE --out DIR [--weeks FIRST..LAST] [--months FIRST..LAST] [--config FILE]
   oncall-health demo     --out DIR
-  oncall-health export   --db FILE --out DIR [--format parquet|csv]
+  oncall-health export   --db FILE --out DIR [--format parquet|csv] [--partition month]
   oncall-health fake-api [--addr 127.0.0.1:8080] [--size small|large] [--seed N]
 
 sync reads the API token from PAGERDUTY_TOKEN. Run 'oncall-health CMD -h' for a command's flags.
@@ -91,6 +93,9 @@ func exitCode(err error, stderr io.Writer) int {
 	case isUsage(err):
 		fmt.Fprintf(stderr, "oncall-health: %s\n", oneLine(strings.TrimPrefix(err.Error(), "usage: ")))
 		return 2
+	case queries.Damaged(err):
+		fmt.Fprintf(stderr, "oncall-health: %s: %s; it is damaged: move it aside and sync into a new file\n", oneLine(err.Error()), queries.ErrCorrupt)
+		return 1
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(stderr, "oncall-health: interrupted; run the same command again to resume")
 		return 1
