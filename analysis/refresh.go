@@ -14,6 +14,14 @@ import (
 	"github.com/oncall-health/oncall-health/queries"
 )
 
+// Local times come from tz_offsets, the UTC offsets of every user zone
+// from Go's tz database (time/tzdata), joined by ASOF on the instant. The
+// ICU extension of DuckDB 1.5 offers timezone(zone, instant) instead;
+// measured on 1,000,000 instants in 40 zones (2026-12-02, DuckDB 1.5.6, 2
+// shared cores under heavy load, 3 runs) it was 2-4 times slower than the
+// ASOF join: 7.9-14.6 s against 3.3-4.8 s. So tz_offsets stays; the DST
+// tests hold either way.
+//
 // tzFrom and tzUntil bound the transitions written to tz_offsets: the first
 // row of a zone starts at tzFloor, the last ends at tzCeil. tzUntil is 2040:
 // Go's tz database lists transitions up to 2037 and computes later ones from
@@ -201,7 +209,7 @@ func rebuild(ctx context.Context, db *sql.DB, cfg Config, zones []string) (err e
 		}
 		rows = append(rows, zoneRows(z, loc)...)
 	}
-	if _, err = tx.ExecContext(ctx, queries.Get("analysis-tz-delete"), strings.Join(rows, ";")); err != nil {
+	if _, err = tx.ExecContext(ctx, queries.Get("analysis-tz-delete")); err != nil {
 		return fmt.Errorf("refresh tz_offsets: %w", err)
 	}
 	if _, err = tx.ExecContext(ctx, queries.Get("analysis-tz-insert"), strings.Join(rows, ";")); err != nil {
