@@ -19,11 +19,13 @@ import (
 // unassignedTeam is the team of incidents with no team and no service team.
 const unassignedTeam = "unassigned"
 
-// Compute returns the metrics of period p. It first brings the derived
-// tables up to date (see Derive); a database whose rows did not change
-// since the last call is not re-derived. To compute many periods, use a
-// Computer: it checks the derived tables once and computes each period once.
+// Compute derives the report tables (Derive) and returns the metrics of
+// period p: one period, on its own. A command derives once and computes its
+// periods with a Computer, which computes each period once.
 func Compute(ctx context.Context, db *sql.DB, p Period, cfg Config) (*Metrics, error) {
+	if _, err := Derive(ctx, db, cfg); err != nil {
+		return nil, err
+	}
 	c, err := NewComputer(ctx, db, cfg)
 	if err != nil {
 		return nil, err
@@ -31,9 +33,10 @@ func Compute(ctx context.Context, db *sql.DB, p Period, cfg Config) (*Metrics, e
 	return c.Compute(ctx, p)
 }
 
-// Computer computes periods of one database with one config. NewComputer
-// brings the derived tables up to date once; the database must not be
-// synced while the Computer is in use. Each period is computed once and its
+// Computer computes periods of one database with one config, from the
+// derived tables as they are: the command derives them first (Derive,
+// with the same config); the database must not be synced while the
+// Computer is in use. Each period is computed once and its
 // *Metrics returned to every later caller, which must not modify it. A
 // Computer is safe for concurrent use.
 type Computer struct {
@@ -52,10 +55,13 @@ type computed struct {
 	err  error
 }
 
-// NewComputer derives the report tables if they are out of date (see
-// Derive) and returns a Computer of db with cfg.
+// NewComputer validates cfg and returns a Computer of db with cfg. It does
+// not derive: db's report tables are those the last Derive wrote.
 func NewComputer(ctx context.Context, db *sql.DB, cfg Config) (*Computer, error) {
-	warnings, err := Derive(ctx, db, cfg)
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	warnings, err := zoneWarnings(ctx, db)
 	if err != nil {
 		return nil, err
 	}

@@ -47,16 +47,10 @@ WHERE NOT zone_known
 ORDER BY user_id;
 
 -- name: analysis-tz-delete
--- $1 as in analysis-tz-insert. Deletes the rows that are not rewritten: DuckDB
--- 1.1 refuses to re-insert a key deleted in the same transaction, so rows that
--- stay are updated in place by analysis-tz-insert instead.
-DELETE FROM tz_offsets
-WHERE (zone, valid_from) NOT IN (
-    SELECT (split_part(r, ',', 1),
-            TIMESTAMP '1970-01-01 00:00:00' + to_seconds(CAST(split_part(r, ',', 2) AS BIGINT)))
-    FROM (SELECT unnest(string_split($1, ';')) AS r)
-    WHERE r <> ''
-);
+-- Before analysis-tz-insert, in the same transaction. (DuckDB 1.1 refused to
+-- re-insert a key deleted in the same transaction, and this deleted only the
+-- rows not rewritten; 1.5 does not.)
+DELETE FROM tz_offsets;
 
 -- name: analysis-tz-insert
 -- $1: rows "zone,from_unix_seconds,until_unix_seconds,offset_seconds" joined by ';'.
@@ -66,9 +60,7 @@ SELECT split_part(r, ',', 1),
        TIMESTAMP '1970-01-01 00:00:00' + to_seconds(CAST(split_part(r, ',', 3) AS BIGINT)),
        CAST(split_part(r, ',', 4) AS INTEGER)
 FROM (SELECT unnest(string_split($1, ';')) AS r)
-WHERE r <> ''
-ON CONFLICT (zone, valid_from) DO UPDATE
-SET valid_until = excluded.valid_until, offset_seconds = excluded.offset_seconds;
+WHERE r <> '';
 
 -- name: analysis-hours-delete
 DELETE FROM analysis_hours;

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime/debug"
 	"strings"
 
 	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
@@ -66,19 +65,6 @@ func Open(ctx context.Context, path string) (*sql.DB, error) {
 	return db, nil
 }
 
-// Reopen closes db, hands the Go heap's garbage back to the system and
-// opens path again: a fresh handle holds none of what DuckDB kept from the
-// work done on db. The export of a large account ran out of memory under
-// MemoryLimit right after deriving the report tables on the same handle,
-// and not on a new one.
-func Reopen(ctx context.Context, db *sql.DB, path string) (*sql.DB, error) {
-	if err := db.Close(); err != nil {
-		return nil, fmt.Errorf("close %s: %w", path, err)
-	}
-	debug.FreeOSMemory()
-	return Open(ctx, path)
-}
-
 func classifyOpen(path string, err error) error {
 	msg := err.Error()
 	switch {
@@ -89,4 +75,11 @@ func classifyOpen(path string, err error) error {
 		return fmt.Errorf("open %s: %w (%v); it is damaged or not a DuckDB database: move it aside and sync into a new file", path, ErrCorrupt, err)
 	}
 	return fmt.Errorf("open %s: %w", path, err)
+}
+
+// Damaged reports whether err is DuckDB failing to read a damaged database
+// file. A file cut short can open (its catalog intact) and fail only when a
+// statement reads a block past its end, long after Open.
+func Damaged(err error) bool {
+	return err != nil && !errors.Is(err, ErrCorrupt) && strings.Contains(err.Error(), "Could not read enough bytes from file")
 }

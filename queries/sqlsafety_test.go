@@ -22,7 +22,6 @@ var sqlMethods = map[string]int{
 // parameter every caller fills with queries.Get (checked by reading them).
 var trustedSQL = map[string]string{
 	"queries/queries.go": "m.sql",
-	"analysis/export.go": "query", // exportOne(ctx, ar, queries.Get("export-"+table), ...)
 }
 
 // TestNoSQLFromStrings parses every non-test Go file of the module and

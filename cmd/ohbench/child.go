@@ -37,7 +37,7 @@ func childSync(ctx context.Context, args childArgs, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer func() { db.Close() }()
+	defer db.Close()
 	c := ingest.NewClient(benchToken, ingest.ClientOptions{APIURL: args.URL, RequestsPerMinute: -1})
 	st, err := ingest.Sync(ctx, db, c, ingest.Options{
 		Since: args.Since, Until: args.Until, FetchAllAlerts: args.AllAlerts,
@@ -85,11 +85,7 @@ func childSync(ctx context.Context, args childArgs, out io.Writer) error {
 		// An incident with no alert still costs one request.
 		res.AlertPages += res.Counts["incidents"] - withAlerts
 	}
-	// As `oncall-health sync` does: a new handle, and the Go heap back to
-	// the system, before deriving.
-	if db, err = queries.Reopen(ctx, db, args.DB); err != nil {
-		return err
-	}
+	// As `oncall-health sync` does: on the same handle.
 	t0 := time.Now()
 	if _, err := analysis.Derive(ctx, db, analysis.DefaultConfig()); err != nil {
 		return fmt.Errorf("derive report tables: %w", err)

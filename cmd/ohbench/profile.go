@@ -62,7 +62,10 @@ func childProfileReport(ctx context.Context, db, outDir, labels, steps, prof str
 			return err
 		}
 		if comp == nil {
-			if err := timed("derive check (analysis.NewComputer)", func() (err error) { comp, err = analysis.NewComputer(ctx, h, cfg); return }); err != nil {
+			if err := timed("derive check (analysis.Derive)", func() (err error) { _, err = analysis.Derive(ctx, h, cfg); return }); err != nil {
+				return err
+			}
+			if comp, err = analysis.NewComputer(ctx, h, cfg); err != nil {
 				return err
 			}
 		}

@@ -12,8 +12,10 @@ import (
 	"time"
 
 	"github.com/oncall-health/oncall-health/analysis"
+	"github.com/oncall-health/oncall-health/export"
 	"github.com/oncall-health/oncall-health/ingest"
 	"github.com/oncall-health/oncall-health/ingest/pagerdutytest"
+	"github.com/oncall-health/oncall-health/reports"
 )
 
 // demoToken is the fake API's token in the demo; it is no real secret.
@@ -79,21 +81,46 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := os.Remove(dbPath); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	client := ingest.NewClient(demoToken, ingest.ClientOptions{APIURL: url, RequestsPerMinute: -1})
-	if err := syncInto(ctx, dbPath, client, ingest.Options{Since: org.Start(), Until: org.End()}, analysis.DefaultConfig(), stdout); err != nil {
+	// One handle for the whole demo: sync (which derives the report
+	// tables, with the defaults), the week's and the month's reports, the
+	// export.
+	db, err := openForSync(ctx, dbPath)
+	if err != nil {
 		return err
 	}
-
+	defer db.Close()
+	cfg := analysis.DefaultConfig()
+	client := ingest.NewClient(demoToken, ingest.ClientOptions{APIURL: url, RequestsPerMinute: -1})
+	if err := syncOn(ctx, db, client, ingest.Options{Since: org.Start(), Until: org.End()}, cfg, stdout); err != nil {
+		return err
+	}
+	c, err := analysis.NewComputer(ctx, db, cfg)
+	if err != nil {
+		return err
+	}
+	// The week in out/ and the month in out/<month>/, each folder with its
+	// own copy of the shared assets, so either can be zipped alone.
 	week := analysis.LastCompleteWeek(end, time.UTC)
-	if err := runReport(ctx, []string{"--db", dbPath, "--out", *out, "--week", week.Label}, stdout, stderr); err != nil {
+	assets, err := reports.WriteAssets(filepath.Join(*out, reports.AssetsDir))
+	if err != nil {
+		return err
+	}
+	if err := writePeriod(ctx, c, cfg, week, *out, assets, stdout, stderr); err != nil {
 		return err
 	}
 	month := lastCompleteMonth(end)
-	monthDir := filepath.Join(*out, month)
-	if err := runReport(ctx, []string{"--db", dbPath, "--out", monthDir, "--month", month}, stdout, stderr); err != nil {
+	mp, err := analysis.ParseMonth(month, time.UTC)
+	if err != nil {
 		return err
 	}
-	if err := runExport(ctx, []string{"--db", dbPath, "--out", filepath.Join(*out, "export")}, stdout, stderr); err != nil {
+	monthDir := filepath.Join(*out, month)
+	if assets, err = reports.WriteAssets(filepath.Join(monthDir, reports.AssetsDir)); err != nil {
+		return err
+	}
+	if err := writePeriod(ctx, c, cfg, mp, monthDir, assets, stdout, stderr); err != nil {
+		return err
+	}
+	if err := exportOn(ctx, db, filepath.Join(*out, "export"), export.Options{Format: "parquet"}, stdout); err != nil {
 		return err
 	}
 	// The handoff notes of the last shift change before the sync's end.

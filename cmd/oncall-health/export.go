@@ -2,11 +2,12 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 
 	"github.com/oncall-health/oncall-health/analysis"
-	"github.com/oncall-health/oncall-health/queries"
+	"github.com/oncall-health/oncall-health/export"
 )
 
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -14,6 +15,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	dbPath := fs.String("db", "", "DuckDB database `file` written by sync")
 	out := fs.String("out", "", "output `directory` (created if missing)")
 	format := fs.String("format", "parquet", "file `format`: parquet or csv")
+	partition := fs.String("partition", "", "`month`: write the large tables as TABLE/month=YYYY-MM/ directories (Hive layout)")
 	configPath := fs.String("config", "", "configuration `file` (YAML): hours and noise rules for the derived tables")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -24,6 +26,9 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *format != "parquet" && *format != "csv" {
 		return usageErr("export: --format must be parquet or csv, not %q", *format)
 	}
+	if *partition != "" && *partition != "month" {
+		return usageErr("export: --partition must be month, not %q", *partition)
+	}
 	cfg, err := loadConfig(*configPath)
 	if err != nil {
 		return err
@@ -32,21 +37,25 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	defer func() { db.Close() }()
-	// Derive (when the tables are out of date for cfg) on a handle of its
-	// own: what DuckDB keeps after deriving a large account left the export
-	// of log_entries without memory under queries.MemoryLimit ("failed to
-	// pin block"); the export on a new handle then finds the tables fresh.
+	defer db.Close()
+	// The one derivation of the command (a no-op when the tables are fresh
+	// for cfg), on the handle the export then reads.
 	if _, err := analysis.Derive(ctx, db, cfg); err != nil {
 		return err
 	}
-	if db, err = queries.Reopen(ctx, db, *dbPath); err != nil {
-		return err
-	}
-	files, err := analysis.Export(ctx, db, cfg, *out, *format)
+	return exportOn(ctx, db, *out, export.Options{Format: *format, Partition: *partition}, stdout)
+}
+
+// exportOn exports db's tables, derived as they are, into dir.
+func exportOn(ctx context.Context, db *sql.DB, dir string, o export.Options, stdout io.Writer) error {
+	names, err := export.Write(ctx, db, dir, o)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "exported %d tables as %s to %s\n", len(files), *format, *out)
+	how := o.Format
+	if o.Partition != "" {
+		how += " by " + o.Partition
+	}
+	fmt.Fprintf(stdout, "exported %d tables as %s to %s\n", len(names), how, dir)
 	return nil
 }

@@ -7,7 +7,7 @@
 //	oncall-health report   --db FILE --out DIR [--weeks FIRST..LAST] [--months FIRST..LAST] [--config FILE]
 //	oncall-health run      --db FILE --out DIR [--config FILE] [sync's flags]
 //	oncall-health demo     --out DIR [--seed N]
-//	oncall-health export   --db FILE --out DIR [--format parquet|csv] [--config FILE]
+//	oncall-health export   --db FILE --out DIR [--format parquet|csv] [--partition month] [--config FILE]
 //	oncall-health handoff  --db FILE --out DIR [--at TIME] [--policy ID]... [--config FILE]
 //	oncall-health fake-api [--addr 127.0.0.1:8080] [--size small|large] [--seed N] [--token T]
 //
@@ -24,6 +24,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/oncall-health/oncall-health/queries"
 )
 
 func main() {
@@ -48,7 +50,7 @@ Usage:
   oncall-health report   --db FILE --out DIR [--weeks FIRST..LAST] [--months FIRST..LAST] [--config FILE]
   oncall-health run      --db FILE --out DIR [--config FILE] [--api-url URL] [--since DATE] [--rate N] ...
   oncall-health demo     --out DIR
-  oncall-health export   --db FILE --out DIR [--format parquet|csv]
+  oncall-health export   --db FILE --out DIR [--format parquet|csv] [--partition month]
   oncall-health handoff  --db FILE --out DIR [--at TIME] [--policy ID]... [--config FILE]
   oncall-health fake-api [--addr 127.0.0.1:8080] [--size small|large] [--seed N]
 
@@ -101,6 +103,9 @@ func exitCode(err error, stderr io.Writer) int {
 	case isUsage(err):
 		fmt.Fprintf(stderr, "oncall-health: %s\n", oneLine(strings.TrimPrefix(err.Error(), "usage: ")))
 		return 2
+	case queries.Damaged(err):
+		fmt.Fprintf(stderr, "oncall-health: %s: %s; it is damaged: move it aside and sync into a new file\n", oneLine(err.Error()), queries.ErrCorrupt)
+		return 1
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(stderr, "oncall-health: interrupted; run the same command again to resume")
 		return 1

@@ -81,6 +81,11 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer db.Close()
+	// The one derivation of the command (a no-op when a sync derived the
+	// tables with the same config); the Computer reads them as they are.
+	if _, err := analysis.Derive(ctx, db, cfg); err != nil {
+		return err
+	}
 	c, err := analysis.NewComputer(ctx, db, cfg)
 	if err != nil {
 		return err
@@ -97,19 +102,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	if !ranged {
-		p := periods[0]
-		files, m, err := writeReports(ctx, c, cfg, p, *out, "", assetsHref(assets, ""))
-		if err != nil {
-			return err
-		}
-		files = append(files, assets...)
-		warnings := m.Warnings
-		printWarnings(stderr, warnings)
-		fmt.Fprintf(stdout, "wrote %d files for %s to %s; open %s\n", len(files), p.Label, *out, filepath.Join(*out, "index.html"))
-		if len(warnings) > 0 {
-			fmt.Fprintf(stdout, "%d warnings about the data (see stderr)\n", len(warnings))
-		}
-		return nil
+		return writePeriod(ctx, c, cfg, periods[0], *out, assets, stdout, stderr)
 	}
 	return writeRange(ctx, c, cfg, periods, *out, assets, stdout, stderr)
 }
@@ -122,6 +115,24 @@ func assetsHref(assets []string, up string) string {
 		return ""
 	}
 	return up + reports.AssetsDir + "/"
+}
+
+// writePeriod writes the reports of p into dir (writeReports) and says so.
+// assets are the shared assets written under dir/assets (none for
+// self-contained pages); they count among the files written.
+func writePeriod(ctx context.Context, c *analysis.Computer, cfg analysis.Config, p analysis.Period, dir string, assets []string, stdout, stderr io.Writer) error {
+	files, m, err := writeReports(ctx, c, cfg, p, dir, "", assetsHref(assets, ""))
+	if err != nil {
+		return err
+	}
+	files = append(files, assets...)
+	warnings := m.Warnings
+	printWarnings(stderr, warnings)
+	fmt.Fprintf(stdout, "wrote %d files for %s to %s; open %s\n", len(files), p.Label, dir, filepath.Join(dir, "index.html"))
+	if len(warnings) > 0 {
+		fmt.Fprintf(stdout, "%d warnings about the data (see stderr)\n", len(warnings))
+	}
+	return nil
 }
 
 // writeRange writes each period's reports into dir/<label>/ and an index

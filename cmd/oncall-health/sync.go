@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -167,19 +168,33 @@ func syncHint(err error) string {
 	return ""
 }
 
-// syncInto opens the database and runs one sync, printing a line per
-// resource and a summary. It then derives the tables the reports read
-// (with cfg), so that the work is done once per sync, not in the first
-// report after it.
+// syncInto opens the database and runs one sync into it (syncOn).
 func syncInto(ctx context.Context, dbPath string, client *ingest.Client, o ingest.Options, cfg analysis.Config, stdout io.Writer) error {
-	db, err := queries.Open(ctx, dbPath)
+	db, err := openForSync(ctx, dbPath)
 	if err != nil {
-		if errors.Is(err, queries.ErrLocked) {
-			return fmt.Errorf("%s is in use by another oncall-health process (a sync still running?); wait for it to finish", dbPath)
-		}
 		return err
 	}
-	defer func() { db.Close() }()
+	defer db.Close()
+	return syncOn(ctx, db, client, o, cfg, stdout)
+}
+
+// openForSync opens (creating it if needed) the database a sync writes.
+func openForSync(ctx context.Context, dbPath string) (*sql.DB, error) {
+	db, err := queries.Open(ctx, dbPath)
+	if errors.Is(err, queries.ErrLocked) {
+		return nil, fmt.Errorf("%s is in use by another oncall-health process (a sync still running?); wait for it to finish", dbPath)
+	}
+	return db, err
+}
+
+// syncOn runs one sync into db, printing a line per resource and a
+// summary. It then derives the tables the reports read (with cfg), so that
+// the work is done once per sync, not in the first report after it. The
+// derivation runs on the same handle: closing and reopening the database
+// before it did not lower the peak RSS of sync plus derivation (959-1,046
+// MiB either way on a year of the large organisation, DuckDB 1.1.3,
+// BENCHMARKS.md).
+func syncOn(ctx context.Context, db *sql.DB, client *ingest.Client, o ingest.Options, cfg analysis.Config, stdout io.Writer) error {
 	bar := newProgress(stdout)
 	o.OnProgress = bar.update
 	o.OnResource = func(r ingest.ResourceStats) {
@@ -197,12 +212,6 @@ func syncInto(ctx context.Context, dbPath string, client *ingest.Client, o inges
 	}
 	fmt.Fprintf(stdout, "sync done: %d items, %d requests, %d retries, %s\n",
 		st.Items, st.Requests, st.Retries, st.Elapsed.Round(time.Millisecond))
-	// Derive on a new handle, with the sync's Go heap handed back. Measured
-	// on a year of the large organisation, it did not lower the peak RSS of
-	// sync plus derivation (959-1,046 MiB, BENCHMARKS.md); export needs it.
-	if db, err = queries.Reopen(ctx, db, dbPath); err != nil {
-		return err
-	}
 	began := time.Now()
 	if _, err := analysis.Derive(ctx, db, cfg); err != nil {
 		return fmt.Errorf("derive report tables: %w", err)

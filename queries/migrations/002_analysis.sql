@@ -8,7 +8,8 @@
 -- Hour classes per team, in seconds after local midnight (0..86400). The row
 -- with team_id '' holds the default hours; other rows override one team.
 -- No primary key: analysis rewrites all rows in one transaction (delete +
--- insert), which DuckDB 1.1 refuses on a key deleted in the same transaction.
+-- insert), which DuckDB 1.1 refused on a key deleted in the same
+-- transaction (1.5 allows it; the table needs no key either way).
 CREATE TABLE analysis_hours (
     team_id         VARCHAR NOT NULL,
     business_start  INTEGER NOT NULL,   -- business hours start, Monday to Friday
