@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# mutations.sh breaks the production code on purpose, one small change at a
+# time, runs the one test that holds the README guarantee it breaks, and
+# restores the file. Each mutation must make its test fail ("caught").
+#
+#   scripts/mutations.sh            # every mutation (about 10 minutes on 2 cores)
+#   scripts/mutations.sh row6 row7  # some of them
+#   scripts/mutations.sh -l         # list them
+#
+# A mutation is a perl substitution on one file; if the code it targets has
+# moved, the script says "did not apply" rather than pretending to test it.
+# Exit status: 0 when every mutation run was caught, 1 otherwise.
+set -u
+cd "$(dirname "$0")/.."
+
+names=()
+declare -A file expr pkg run what
+
+# add NAME FILE PERL-SUBSTITUTION PACKAGE TEST-REGEX DESCRIPTION
+add() {
+	names+=("$1"); file[$1]=$2; expr[$1]=$3; pkg[$1]=$4; run[$1]=$5; what[$1]=$6
+}
+
+# --- The mutations, one or more per row of README's Guarantees table. ---
+
+add row6 queries/analysis.sql \
+	's/(ORDER BY created_at, incident_id;\n)/$1INSERT INTO a_user_oncall SELECT * FROM a_user_oncall ORDER BY user_id, start_at LIMIT 1;\n/' \
+	./analysis '^TestGoldenSmall$' \
+	'a_user_oncall holds one stretch twice'
+
+add row7 cmd/oncall-health/sync.go \
+	's/return t\.UTC\(\), nil/return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC), nil/' \
+	./cmd/oncall-health '^FuzzParseDate$' \
+	'an RFC 3339 offset is dropped (wall time relabelled as UTC)'
+
+# --- Running them. ---
+
+if [ "${1:-}" = "-l" ]; then
+	for n in "${names[@]}"; do printf '%-10s %-40s %s: %s\n' "$n" "${file[$n]}" "${run[$n]}" "${what[$n]}"; done
+	exit 0
+fi
+selected=("$@")
+[ ${#selected[@]} -eq 0 ] && selected=("${names[@]}")
+
+tmp=$(mktemp -d)
+restore() { [ -n "${cur:-}" ] && cp "$tmp/orig" "${file[$cur]}"; rm -rf "$tmp"; }
+trap restore EXIT INT TERM
+status=0
+for cur in "${selected[@]}"; do
+	f=${file[$cur]:-}
+	if [ -z "$f" ]; then echo "$cur: no such mutation"; status=1; cur=; continue; fi
+	cp "$f" "$tmp/orig"
+	perl -0pi -e "${expr[$cur]}" "$f"
+	if cmp -s "$f" "$tmp/orig"; then
+		echo "$cur: did not apply to $f (the code moved); update the mutation"
+		status=1; cur=; continue
+	fi
+	if go test -count=1 -run "${run[$cur]}" "${pkg[$cur]}" > "$tmp/log" 2>&1; then
+		echo "$cur: MISSED  ${what[$cur]} ($f; ${pkg[$cur]} ${run[$cur]} passed)"
+		status=1
+	else
+		echo "$cur: caught  ${what[$cur]} ($f; ${pkg[$cur]} ${run[$cur]} failed)"
+		grep -m 3 -E '^\s+[a-z_]+\.go:[0-9]+:' "$tmp/log" | sed 's/^/    /'
+	fi
+	cp "$tmp/orig" "$f"
+	cur=
+done
+exit $status
