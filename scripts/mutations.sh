@@ -33,6 +33,16 @@ add row7 cmd/oncall-health/sync.go \
 	./cmd/oncall-health '^FuzzParseDate$' \
 	'an RFC 3339 offset is dropped (wall time relabelled as UTC)'
 
+add row4-alerts ingest/sync.go \
+	's/rows = append\(rows, alertFrom\(id, &r\.Alerts\[i\]\)\)/if r.Alerts[i].Body != nil { rows = append(rows, alertFrom(id, \&r.Alerts[i])) }/' \
+	./cmd/oncall-health '^TestHostileAPIResponses$' \
+	'alerts whose body is null are dropped'
+
+add row4-count cmd/oncall-health/report.go \
+	's/(warnings about the data \(see stderr\)\\n", )len\(warnings\)/$1len(warnings)-1/g' \
+	./cmd/oncall-health '^TestHostileAPIResponses$' \
+	'the "N warnings about the data" line miscounts'
+
 # --- Running them. ---
 
 if [ "${1:-}" = "-l" ]; then

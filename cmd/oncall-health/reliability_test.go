@@ -390,7 +390,7 @@ func TestHostileAPIResponses(t *testing.T) {
 		return n
 	}
 	// Every item the fake serves is stored once, extra and null fields or not.
-	for _, table := range []string{"users", "teams", "services", "escalation_policies", "incidents", "log_entries", "oncalls"} {
+	for _, table := range []string{"users", "teams", "services", "escalation_policies", "incidents", "alerts", "log_entries", "oncalls"} {
 		// table names come from the constant list above.
 		if got := count("SELECT count(*) FROM " + table); got != want[table] {
 			t.Errorf("%s: %d rows, want %d (what the fake serves)", table, got, want[table])
@@ -410,9 +410,12 @@ func TestHostileAPIResponses(t *testing.T) {
 	db.Close()
 
 	out := filepath.Join(t.TempDir(), "out")
-	code, _, stderr := runCmd(t, nil, "report", "--db", dbPath, "--out", out, "--week", relWeek)
+	code, stdout, stderr := runCmd(t, nil, "report", "--db", dbPath, "--out", out, "--week", relWeek)
 	if code != 0 {
 		t.Fatalf("report exit %d: %s", code, stderr)
+	}
+	if want["alerts"] == 0 {
+		t.Fatal("the fake served no alerts; the null alert bodies were not exercised")
 	}
 	// One warning per user: each was given an unknown zone or none.
 	lines := strings.Split(strings.TrimSpace(stderr), "\n")
@@ -432,6 +435,10 @@ func TestHostileAPIResponses(t *testing.T) {
 	n := want["users"]
 	if unknown != (n+1)/2 || missing != n/2 {
 		t.Errorf("%d unknown-zone and %d no-zone warnings, want %d and %d", unknown, missing, (n+1)/2, n/2)
+	}
+	// stdout counts them: one warning per user, n in all.
+	if line := fmt.Sprintf("%d warnings about the data (see stderr)\n", n); !strings.Contains(stdout, line) {
+		t.Errorf("stdout does not say %q:\n%s", line, stdout)
 	}
 	var mj struct {
 		Responders []struct {
