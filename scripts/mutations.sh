@@ -43,6 +43,21 @@ add row4-count cmd/oncall-health/report.go \
 	./cmd/oncall-health '^TestHostileAPIResponses$' \
 	'the "N warnings about the data" line miscounts'
 
+add row3-fold cmd/oncall-health/main.go \
+	's/(func oneLine\(s string\) string \{\n\treturn )strings\.Join\(strings\.Fields\(s\), " "\)/${1}s/' \
+	./cmd/oncall-health '^(TestBadInput|TestUsageErrors)$' \
+	'errors are no longer folded onto one line'
+
+add row3-usage cmd/oncall-health/main.go \
+	's/return exitCode\(usageErr\("unknown command %q", args\[0\]\), stderr\)/fmt.Fprintf(stderr, "oncall-health: unknown command %q\\n\\n%s", args[0], usage); return 2/' \
+	./cmd/oncall-health '^(TestBadInput|TestUsageErrors)$' \
+	'an unknown command prints the usage text after its line'
+
+add row3-flags cmd/oncall-health/main.go \
+	's/fs\.SetOutput\(&flagOutput\{w: stderr\}\)/fs.SetOutput(stderr)/' \
+	./cmd/oncall-health '^(TestBadInput|TestUsageErrors)$' \
+	'a flag error prints the flag package message and list of flags'
+
 # --- Running them. ---
 
 if [ "${1:-}" = "-l" ]; then
@@ -70,7 +85,7 @@ for cur in "${selected[@]}"; do
 		status=1
 	else
 		echo "$cur: caught  ${what[$cur]} ($f; ${pkg[$cur]} ${run[$cur]} failed)"
-		grep -m 3 -E '^\s+[a-z_]+\.go:[0-9]+:' "$tmp/log" | sed 's/^/    /'
+		grep -m 3 -E '^\s+[a-z_]+\.go:[0-9]+:' "$tmp/log" | cut -c1-200 | sed 's/^/    /'
 	fi
 	cp "$tmp/orig" "$f"
 	cur=

@@ -31,12 +31,16 @@ func TestUsageErrors(t *testing.T) {
 		want    int
 		wantErr string
 	}{
-		{"no command", nil, nil, 2, "Usage"},
+		{"no command", nil, nil, 2, "no command given"},
 		{"unknown command", nil, []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
 		{"sync without db", map[string]string{"PAGERDUTY_TOKEN": "x"}, []string{"sync"}, 2, "--db is required"},
 		{"sync without token", map[string]string{"PAGERDUTY_TOKEN": ""}, []string{"sync", "--db", filepath.Join(dir, "a.duckdb")}, 2, "PAGERDUTY_TOKEN is not set"},
 		{"sync bad since", map[string]string{"PAGERDUTY_TOKEN": "x"}, []string{"sync", "--db", filepath.Join(dir, "a.duckdb"), "--since", "yesterday"}, 2, `--since "yesterday"`},
 		{"sync unknown flag", nil, []string{"sync", "--frob"}, 2, "flag provided but not defined"},
+		// The flag package quotes nothing: the newline reaches the message
+		// and exitCode folds it.
+		{"unknown flag with a newline", nil, []string{"report", "--fr\nob"}, 2, "-fr ob"},
+		{"flag without its value", nil, []string{"export", "--db"}, 2, "flag needs an argument"},
 		{"report without out", nil, []string{"report", "--db", "x.duckdb"}, 2, "--db and --out are required"},
 		{"report week and month", nil, []string{"report", "--db", "x", "--out", dir, "--week", "2026-W01", "--month", "2026-01"}, 2, "not both"},
 		{"report bad week", nil, []string{"report", "--db", "x", "--out", dir, "--week", "2026-W60"}, 2, "no ISO week 60"},
@@ -57,10 +61,31 @@ func TestUsageErrors(t *testing.T) {
 			if !strings.Contains(stderr, tt.wantErr) {
 				t.Errorf("stderr %q does not say %q", stderr, tt.wantErr)
 			}
-			if strings.Contains(stderr, "goroutine ") || strings.Contains(stderr, "panic") {
-				t.Errorf("stderr holds a stack trace: %q", stderr)
+			// One line, and for an error in how the program was called
+			// (exit 2) the hint where the usage is; never the usage itself.
+			checkOneLine(t, stderr)
+			if hint := strings.Contains(stderr, usageHint); hint != (tt.want == 2) {
+				t.Errorf("stderr %q: hint %q present %v, want %v", stderr, usageHint, hint, tt.want == 2)
+			}
+			if strings.Contains(stderr, "Usage:") {
+				t.Errorf("stderr holds the usage text: %q", stderr)
 			}
 		})
+	}
+}
+
+// TestHelp: the usage text is printed when asked for, with exit 0:
+// the program's on stdout, a command's flags on stderr.
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"help"}, {"-h"}} {
+		code, stdout, stderr := runCmd(t, nil, args...)
+		if code != 0 || !strings.Contains(stdout, "Usage:") || stderr != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want 0 and the usage on stdout", args, code, stdout, stderr)
+		}
+	}
+	code, stdout, stderr := runCmd(t, nil, "sync", "-h")
+	if code != 0 || stdout != "" || !strings.Contains(stderr, "-since DATE") {
+		t.Errorf("sync -h: exit %d, stdout %q, stderr %q; want 0 and sync's flags on stderr", code, stdout, stderr)
 	}
 }
 

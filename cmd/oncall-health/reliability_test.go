@@ -260,35 +260,39 @@ func TestBadInput(t *testing.T) {
 		args []string
 		want int
 		says string // stderr must contain this
+		// usage: an error in how the program was called, whose line ends
+		// with the hint to run --help (configuration and runtime errors
+		// do not).
+		usage bool
 	}{
-		{"no token", map[string]string{"PAGERDUTY_TOKEN": ""}, []string{"sync", "--db", db()}, 2, "PAGERDUTY_TOKEN is not set"},
-		{"rejected token", tok, []string{"sync", "--db", db(), "--api-url", otherToken}, 1, "check PAGERDUTY_TOKEN"},
-		{"unreachable API", tok, []string{"sync", "--db", db(), "--api-url", deadURL}, 1, "check --api-url"},
-		{"API URL not http", tok, []string{"sync", "--db", db(), "--api-url", "ftp://example.com"}, 2, "--api-url"},
-		{"API URL not a URL", tok, []string{"sync", "--db", db(), "--api-url", "api.pagerduty.com"}, 2, "--api-url"},
-		{"bad since", tok, []string{"sync", "--db", db(), "--since", "2026-02-30"}, 2, `--since "2026-02-30"`},
-		{"bad until", tok, []string{"sync", "--db", db(), "--until", "tomorrow"}, 2, `--until "tomorrow"`},
-		{"since after until", tok, []string{"sync", "--db", db(), "--since", "2026-03-01", "--until", "2026-02-01"}, 2, "--since"},
-		{"week 0", nil, []string{"report", "--db", good, "--out", out(), "--week", "2026-W00"}, 2, "no ISO week 0"},
+		{"no token", map[string]string{"PAGERDUTY_TOKEN": ""}, []string{"sync", "--db", db()}, 2, "PAGERDUTY_TOKEN is not set", true},
+		{"rejected token", tok, []string{"sync", "--db", db(), "--api-url", otherToken}, 1, "check PAGERDUTY_TOKEN", false},
+		{"unreachable API", tok, []string{"sync", "--db", db(), "--api-url", deadURL}, 1, "check --api-url", false},
+		{"API URL not http", tok, []string{"sync", "--db", db(), "--api-url", "ftp://example.com"}, 2, "--api-url", true},
+		{"API URL not a URL", tok, []string{"sync", "--db", db(), "--api-url", "api.pagerduty.com"}, 2, "--api-url", true},
+		{"bad since", tok, []string{"sync", "--db", db(), "--since", "2026-02-30"}, 2, `--since "2026-02-30"`, true},
+		{"bad until", tok, []string{"sync", "--db", db(), "--until", "tomorrow"}, 2, `--until "tomorrow"`, true},
+		{"since after until", tok, []string{"sync", "--db", db(), "--since", "2026-03-01", "--until", "2026-02-01"}, 2, "--since", true},
+		{"week 0", nil, []string{"report", "--db", good, "--out", out(), "--week", "2026-W00"}, 2, "no ISO week 0", true},
 		// 2025 has 52 ISO weeks (December 28, 2025 is a Sunday in week 52).
-		{"week 53 of 2025", nil, []string{"report", "--db", good, "--out", out(), "--week", "2025-W53"}, 2, "no ISO week 53"},
-		{"week lower case", nil, []string{"report", "--db", good, "--out", out(), "--week", "2026-w46"}, 2, "not an ISO week"},
-		{"month 0", nil, []string{"report", "--db", good, "--out", out(), "--month", "2026-00"}, 2, "no month 0"},
-		{"month as date", nil, []string{"report", "--db", good, "--out", out(), "--month", "2026-10-01"}, 2, "not a month"},
-		{"config unknown key", nil, []string{"report", "--db", good, "--out", out(), "--config", unknownKey}, 2, "sleep_interuptions"},
-		{"config wrong type", nil, []string{"report", "--db", good, "--out", out(), "--config", wrongType}, 2, "alert_load"},
-		{"config elevated above high", nil, []string{"report", "--db", good, "--out", out(), "--config", impossible}, 2, "burnout.interruptions.elevated"},
-		{"config NaN threshold", nil, []string{"report", "--db", good, "--out", out(), "--config", nan}, 2, "burnout.on_call_share_28d.elevated"},
-		{"config unknown zone", nil, []string{"report", "--db", good, "--out", out(), "--config", badZone}, 2, "time_zone"},
-		{"config bad clock", nil, []string{"report", "--db", good, "--out", out(), "--config", badClock}, 2, "hours.sleep_start"},
-		{"config not YAML", nil, []string{"report", "--db", good, "--out", out(), "--config", notYAML}, 2, "config"},
-		{"config missing", nil, []string{"report", "--db", good, "--out", out(), "--config", filepath.Join(dir, "none.yaml")}, 2, "none.yaml"},
-		{"sync config unknown key", tok, []string{"sync", "--db", db(), "--config", unknownKey}, 2, "sleep_interuptions"},
-		{"newer schema, report", nil, []string{"report", "--db", newer, "--out", out()}, 1, "newer"},
-		{"newer schema, sync", tok, []string{"sync", "--db", newer, "--api-url", deadURL}, 1, "newer"},
-		{"text file as database", nil, []string{"report", "--db", text, "--out", out()}, 1, "cannot be read"},
-		{"half a database", nil, []string{"report", "--db", cut, "--out", out()}, 1, "cannot be read"},
-		{"directory as database", nil, []string{"report", "--db", dir, "--out", out()}, 1, dir},
+		{"week 53 of 2025", nil, []string{"report", "--db", good, "--out", out(), "--week", "2025-W53"}, 2, "no ISO week 53", true},
+		{"week lower case", nil, []string{"report", "--db", good, "--out", out(), "--week", "2026-w46"}, 2, "not an ISO week", true},
+		{"month 0", nil, []string{"report", "--db", good, "--out", out(), "--month", "2026-00"}, 2, "no month 0", true},
+		{"month as date", nil, []string{"report", "--db", good, "--out", out(), "--month", "2026-10-01"}, 2, "not a month", true},
+		{"config unknown key", nil, []string{"report", "--db", good, "--out", out(), "--config", unknownKey}, 2, "sleep_interuptions", false},
+		{"config wrong type", nil, []string{"report", "--db", good, "--out", out(), "--config", wrongType}, 2, "alert_load", false},
+		{"config elevated above high", nil, []string{"report", "--db", good, "--out", out(), "--config", impossible}, 2, "burnout.interruptions.elevated", false},
+		{"config NaN threshold", nil, []string{"report", "--db", good, "--out", out(), "--config", nan}, 2, "burnout.on_call_share_28d.elevated", false},
+		{"config unknown zone", nil, []string{"report", "--db", good, "--out", out(), "--config", badZone}, 2, "time_zone", false},
+		{"config bad clock", nil, []string{"report", "--db", good, "--out", out(), "--config", badClock}, 2, "hours.sleep_start", false},
+		{"config not YAML", nil, []string{"report", "--db", good, "--out", out(), "--config", notYAML}, 2, "config", false},
+		{"config missing", nil, []string{"report", "--db", good, "--out", out(), "--config", filepath.Join(dir, "none.yaml")}, 2, "none.yaml", false},
+		{"sync config unknown key", tok, []string{"sync", "--db", db(), "--config", unknownKey}, 2, "sleep_interuptions", false},
+		{"newer schema, report", nil, []string{"report", "--db", newer, "--out", out()}, 1, "newer", false},
+		{"newer schema, sync", tok, []string{"sync", "--db", newer, "--api-url", deadURL}, 1, "newer", false},
+		{"text file as database", nil, []string{"report", "--db", text, "--out", out()}, 1, "cannot be read", false},
+		{"half a database", nil, []string{"report", "--db", cut, "--out", out()}, 1, "cannot be read", false},
+		{"directory as database", nil, []string{"report", "--db", dir, "--out", out()}, 1, dir, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -300,6 +304,13 @@ func TestBadInput(t *testing.T) {
 			checkOneLine(t, stderr)
 			if !strings.Contains(stderr, tt.says) {
 				t.Errorf("stderr %q does not say %q", stderr, tt.says)
+			}
+			// Only an error in how the program was called points to --help.
+			if strings.Contains(stderr, usageHint) && !tt.usage {
+				t.Errorf("stderr %q points to --help for an error that is not in the call", stderr)
+			}
+			if tt.usage && !strings.Contains(stderr, usageHint) {
+				t.Errorf("stderr %q lacks the hint %q", stderr, usageHint)
 			}
 			if strings.Contains(stdout+stderr, relToken) {
 				t.Errorf("the token appears in the output")
