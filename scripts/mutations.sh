@@ -58,6 +58,16 @@ add row3-flags cmd/oncall-health/main.go \
 	./cmd/oncall-health '^(TestBadInput|TestUsageErrors)$' \
 	'a flag error prints the flag package message and list of flags'
 
+add row5-sprintf analysis/export.go \
+	's/ar\.QueryContext\(ctx, query\)/ar.QueryContext(ctx, fmt.Sprintf("%s", query))/' \
+	./queries '^TestNoSQLFromStrings$' \
+	'exportOne builds its statement with fmt.Sprintf'
+
+add row5-caller analysis/export.go \
+	's/exportOne\(ctx, ar, queries\.Get\("export-"\+table\)/exportOne(ctx, ar, queries.Get("export-"+table)[:0]+"SELECT * FROM "+table/' \
+	./queries '^TestNoSQLFromStrings$' \
+	'exportOne is handed SQL concatenated from a table name'
+
 # --- Running them. ---
 
 if [ "${1:-}" = "-l" ]; then
