@@ -43,6 +43,11 @@ add row4-count cmd/oncall-health/report.go \
 	./cmd/oncall-health '^TestHostileAPIResponses$' \
 	'the "N warnings about the data" line miscounts'
 
+add row1 ingest/sync.go \
+	's/return s\.tx\(ctx, func\(\) error \{\n(\s+)if err := upsert\(ctx, s, "staged_log_entries"(.*?)\n\s+return s\.setWatermark\(ctx, "log_entries", w\.to\)/if err := s.tx(ctx, func() error { return s.setWatermark(ctx, "log_entries", w.to) }); err != nil { return err }\n${1}return s.tx(ctx, func() error {\n${1}if err := upsert(ctx, s, "staged_log_entries"$2\n${1}return nil/s' \
+	./ingest '^TestSyncKill9Resume$' \
+	'a log-entry window commits its watermark in its own transaction, before its rows'
+
 add row3-fold cmd/oncall-health/main.go \
 	's/(func oneLine\(s string\) string \{\n\treturn )strings\.Join\(strings\.Fields\(s\), " "\)/${1}s/' \
 	./cmd/oncall-health '^(TestBadInput|TestUsageErrors)$' \
