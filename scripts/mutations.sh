@@ -48,6 +48,21 @@ add row1 ingest/sync.go \
 	./ingest '^TestSyncKill9Resume$' \
 	'a log-entry window commits its watermark in its own transaction, before its rows'
 
+add row2-json analysis/compute.go \
+	's/if _, err = f\.Write\(b\); err != nil \{/if err = os.WriteFile(path, b, 0o600); err != nil {\n\t\treturn fmt.Errorf("write metrics: %w", err)\n\t}\n\tif _, err = f.Write(b); err != nil {/' \
+	./cmd/oncall-health '^TestReportOutputFailures$' \
+	'metrics.json is written in place before the temporary file'
+
+add row2-pages reports/reports.go \
+	's/if _, err = f\.Write\(data\); err != nil \{/if err = os.WriteFile(path, data, 0o600); err != nil {\n\t\t_ = f.Close()\n\t\treturn err\n\t}\n\tif _, err = f.Write(data); err != nil {/' \
+	./cmd/oncall-health '^TestReportOutputFailures$' \
+	'report pages (index.html, summary.md, team pages) are written in place first'
+
+add row2-export analysis/export.go \
+	's/os\.CreateTemp\(filepath\.Dir\(path\), "\."\+filepath\.Base\(path\)\+"\.tmp\*"\)/os.Create(path)/; s/\n\t\t\tos\.Remove\(tmp\.Name\(\)\)//' \
+	./cmd/oncall-health '^TestReportOutputFailures$' \
+	'an export file is written in place and left behind when the write fails'
+
 add row3-fold cmd/oncall-health/main.go \
 	's/(func oneLine\(s string\) string \{\n\treturn )strings\.Join\(strings\.Fields\(s\), " "\)/${1}s/' \
 	./cmd/oncall-health '^(TestBadInput|TestUsageErrors)$' \

@@ -725,24 +725,65 @@ func TestReportOutputFailures(t *testing.T) {
 			checkNoPartialFiles(t, out)
 		})
 	}
-	t.Run("disk full", func(t *testing.T) {
-		out := filepath.Join(t.TempDir(), "out")
-		cmd := exec.Command(os.Args[0], "-test.run=^TestReportDiskFullChild$")
-		cmd.Env = append(os.Environ(), "OH_DISKFULL_CHILD=1", "OH_DB="+dbPath, "OH_OUT="+out)
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		err := cmd.Run()
-		code := cmd.ProcessState.ExitCode()
-		t.Logf("exit %d: %s", code, stderr.String())
-		if code != 1 {
-			t.Errorf("exit %d (%v), want 1; stderr %q", code, err, stderr.String())
+	// The disk fills (RLIMIT_FSIZE in a child) part way through each
+	// writer: half the size of metrics.json (written first, by
+	// analysis.WriteJSON), half of index.html (or just above metrics.json) and 256 KiB (report pages,
+	// by the reports' atomic writer: summary.md, index.html and the pages
+	// with ECharts inlined), and for export half of its largest file. Every
+	// file left in the output is then whole: byte for byte the one an
+	// unlimited run writes.
+	good := filepath.Join(t.TempDir(), "good")
+	if code, _, stderr := runCmd(t, nil, "report", "--db", dbPath, "--out", good, "--week", relWeek); code != 0 {
+		t.Fatalf("report exit %d: %s", code, stderr)
+	}
+	goodExport := filepath.Join(t.TempDir(), "good-export")
+	if code, _, stderr := runCmd(t, nil, "export", "--db", dbPath, "--out", goodExport, "--format", "csv"); code != 0 {
+		t.Fatalf("export exit %d: %s", code, stderr)
+	}
+	size := func(path string) int64 {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
 		}
-		checkOneLine(t, stderr.String())
-		if !strings.Contains(stderr.String(), "file too large") {
-			t.Errorf("stderr %q does not say the write failed for lack of room", stderr.String())
-		}
-		checkNoPartialFiles(t, out)
-	})
+		return fi.Size()
+	}
+	largest := int64(0)
+	exports, _ := os.ReadDir(goodExport)
+	for _, e := range exports {
+		largest = max(largest, size(filepath.Join(goodExport, e.Name())))
+	}
+	for _, tc := range []struct {
+		name  string
+		cmd   string
+		limit int64
+		good  string
+	}{
+		{"disk full in metrics.json", "report", size(filepath.Join(good, "metrics.json")) / 2, good},
+		{"disk full in a large page", "report", max(size(filepath.Join(good, "index.html"))/2, size(filepath.Join(good, "metrics.json"))+1), good},
+		{"disk full", "report", diskFullLimit, good},
+		{"disk full in an export", "export", largest / 2, goodExport},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			cmd := exec.Command(os.Args[0], "-test.run=^TestReportDiskFullChild$")
+			cmd.Env = append(os.Environ(), "OH_DISKFULL_CHILD=1", "OH_DB="+dbPath, "OH_OUT="+out,
+				"OH_CMD="+tc.cmd, fmt.Sprintf("OH_LIMIT=%d", tc.limit))
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			code := cmd.ProcessState.ExitCode()
+			t.Logf("limit %d bytes: exit %d: %s", tc.limit, code, stderr.String())
+			if code != 1 {
+				t.Errorf("exit %d (%v), want 1; stderr %q", code, err, stderr.String())
+			}
+			checkOneLine(t, stderr.String())
+			if !strings.Contains(stderr.String(), "file too large") {
+				t.Errorf("stderr %q does not say the write failed for lack of room", stderr.String())
+			}
+			checkNoPartialFiles(t, out)
+			checkWhole(t, out, tc.good)
+		})
+	}
 	t.Run("read-only directory", func(t *testing.T) {
 		if os.Geteuid() == 0 {
 			t.Skip("running as root: chmod does not stop root's writes (the cases above cover failed writes)")
@@ -761,24 +802,51 @@ func TestReportOutputFailures(t *testing.T) {
 	})
 }
 
+// checkWhole fails unless every file in dir equals the file of the same
+// name in good (what an unlimited run wrote).
+func checkWhole(t *testing.T, dir, good string) {
+	t.Helper()
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		got, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+		want, err := os.ReadFile(filepath.Join(good, e.Name()))
+		if err != nil {
+			t.Errorf("%s: not written by an unlimited run", e.Name())
+			continue
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s is cut short or differs: %d bytes, an unlimited run wrote %d", e.Name(), len(got), len(want))
+		}
+	}
+}
+
 // diskFullLimit is the file size limit of the disk-full child: above the
 // size of metrics.json, far below a report with ECharts inlined.
 const diskFullLimit = 256 << 10
 
 // TestReportDiskFullChild is the child process of TestReportOutputFailures'
 // "disk full" case: it runs report with writes limited to diskFullLimit
-// bytes per file (EFBIG past it, as on a full disk). Run directly, it skips.
+// bytes per file, or OH_LIMIT, (EFBIG past it, as on a full disk); export
+// instead when OH_CMD=export. Run directly, it skips.
 func TestReportDiskFullChild(t *testing.T) {
 	if os.Getenv("OH_DISKFULL_CHILD") != "1" {
 		t.Skip("helper process of TestReportOutputFailures")
 	}
 	// Go ignores SIGXFSZ, so a write past the limit fails with EFBIG.
-	lim := syscall.Rlimit{Cur: diskFullLimit, Max: diskFullLimit}
+	limit := uint64(diskFullLimit)
+	fmt.Sscan(os.Getenv("OH_LIMIT"), &limit)
+	lim := syscall.Rlimit{Cur: limit, Max: limit}
 	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &lim); err != nil {
 		fmt.Fprintln(os.Stderr, "setrlimit:", err)
 		os.Exit(3)
 	}
-	code := run(context.Background(), []string{"report", "--db", os.Getenv("OH_DB"), "--out", os.Getenv("OH_OUT"), "--week", relWeek},
-		os.Stdout, os.Stderr)
+	args := []string{"report", "--db", os.Getenv("OH_DB"), "--out", os.Getenv("OH_OUT"), "--week", relWeek}
+	if os.Getenv("OH_CMD") == "export" {
+		args = []string{"export", "--db", os.Getenv("OH_DB"), "--out", os.Getenv("OH_OUT"), "--format", "csv"}
+	}
+	code := run(context.Background(), args, os.Stdout, os.Stderr)
 	os.Exit(code)
 }
