@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // runCmd runs the program with args and returns exit code, stdout, stderr.
@@ -105,6 +107,12 @@ var srcHref = regexp.MustCompile(`(?i)\b(?:src|href)\s*=\s*["']?([^"'\s>]*)`)
 // TestDemo runs the whole pipeline: synthetic organisation → fake API on
 // loopback → sync → reports.
 func TestDemo(t *testing.T) {
+	// The demo's history ends at today's midnight; fixed here at Monday
+	// 2026-11-16, so the last complete week is 2026-W46 (9 to 15 November)
+	// and the month 2026-10.
+	old := demoNow
+	demoNow = func() time.Time { return time.Date(2026, 11, 16, 13, 0, 0, 0, time.UTC) }
+	t.Cleanup(func() { demoNow = old })
 	out := t.TempDir()
 	code, stdout, stderr := runCmd(t, nil, "demo", "--out", out)
 	if code != 0 {
@@ -124,7 +132,7 @@ func TestDemo(t *testing.T) {
 	}
 	var m struct {
 		SchemaVersion int `json:"schema_version"`
-		Period        struct{ Kind string }
+		Period        struct{ Kind, Label string }
 		Org           struct{ Incidents int }
 	}
 	b, err := os.ReadFile(filepath.Join(out, "metrics.json"))
@@ -134,10 +142,25 @@ func TestDemo(t *testing.T) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatalf("metrics.json: %v", err)
 	}
-	// The demo reports the last complete week of a 56-day history with
-	// incidents every day: schema 1, a week, and incidents in it.
-	if m.SchemaVersion != 1 || m.Period.Kind != "week" || m.Org.Incidents == 0 {
-		t.Errorf("metrics.json = %+v, want schema 1, a week with incidents", m)
+	// The demo reports the last complete week of a 245-day history with
+	// incidents every day: schema 1, the week 2026-W46, and as many
+	// incidents as the synced database holds created in it (UTC).
+	if m.SchemaVersion != 1 || m.Period.Kind != "week" || m.Period.Label != "2026-W46" {
+		t.Errorf("metrics.json = %+v, want schema 1, the week 2026-W46", m)
+	}
+	db, err := sql.Open("duckdb", filepath.Join(out, "oncall-health.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored int
+	err = db.QueryRow(`SELECT count(*) FROM incidents WHERE created_at >= $1 AND created_at < $2`,
+		time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC)).Scan(&stored)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored == 0 || m.Org.Incidents != stored {
+		t.Errorf("metrics.json counts %d incidents in 2026-W46; the database holds %d created in it", m.Org.Incidents, stored)
 	}
 	html := 0
 	filepath.WalkDir(out, func(path string, d os.DirEntry, err error) error {
