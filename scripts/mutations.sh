@@ -110,6 +110,11 @@ add range reports/templates/base.html \
 	./cmd/oncall-health '^TestReportRange$' \
 	'pages no longer link to the range index'
 
+add xss reports/templates/base.html \
+	's/<h1>\{\{\.Title\}\}<\/h1>/<h1>{{.Title}}<img src=x onerror="window.__xss=2"><\/h1>/' \
+	./cmd/oncall-health '^TestXSSEndToEnd$' \
+	'every page carries an inline event handler (as an unescaped payload would)'
+
 # --- Running them. ---
 
 if [ "${1:-}" = "-l" ]; then
