@@ -8,6 +8,7 @@ package analysis_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"math"
 	"net/http/httptest"
@@ -117,5 +118,60 @@ func TestGoldenSmall(t *testing.T) {
 	}
 	if want := 20 + 17.0/24; math.Abs(days-want) > 1e-9 {
 		t.Errorf("PIIS4XZ on call %.6f days in the 28 days before 2026-W40 ended, want %.6f", days, want)
+	}
+}
+
+// TestGoldenFigures checks figures of the golden files against what the
+// generator plants (ingest/pagerdutytest's package comment), so that the
+// golden files are more than the program's own output taken on trust.
+func TestGoldenFigures(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "small-2026-W45.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Org   struct{ Alerts int }
+		Teams []struct {
+			Name   string
+			Alerts int
+		}
+		Responders []struct {
+			Name          string
+			Interruptions struct{ Total, Sleep int }
+		}
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	// Six planted teams of two services each, and NoTeamServiceName's
+	// alerts under "Unassigned": every alert is on one service, so the
+	// teams' alerts add up to the organisation's.
+	sum := 0
+	teams := map[string]int{}
+	for _, tm := range m.Teams {
+		sum += tm.Alerts
+		teams[tm.Name] = tm.Alerts
+	}
+	if len(m.Teams) != 7 || sum != m.Org.Alerts {
+		t.Errorf("%d teams with %d alerts in all, organisation %d; want 6 planted teams and Unassigned, adding up", len(m.Teams), sum, m.Org.Alerts)
+	}
+	// OverloadedTeamName gets more than 200 alerts in every full week, and
+	// 2026-W45 (2 to 8 November) is a full week of the history.
+	if n := teams[pagerdutytest.OverloadedTeamName]; n <= 200 {
+		t.Errorf("%s: %d alerts in 2026-W45, want more than 200 (planted)", pagerdutytest.OverloadedTeamName, n)
+	}
+	// NightOwlUserName is paged in sleep hours most nights: at least 4 of
+	// the week's 7 nights, so at least 4 sleep interruptions.
+	found := false
+	for _, r := range m.Responders {
+		if r.Name == pagerdutytest.NightOwlUserName {
+			found = true
+			if r.Interruptions.Sleep < 4 {
+				t.Errorf("%s: %d sleep interruptions in 2026-W45, want at least 4 (paged most nights)", r.Name, r.Interruptions.Sleep)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("%s is not among the week's responders", pagerdutytest.NightOwlUserName)
 	}
 }
