@@ -3,7 +3,7 @@
 # time, runs the one test that holds the README guarantee it breaks, and
 # restores the file. Each mutation must make its test fail ("caught").
 #
-#   scripts/mutations.sh            # every mutation (about 15 minutes on 2 cores)
+#   scripts/mutations.sh            # every mutation (5 to 15 minutes on 2 shared cores)
 #   scripts/mutations.sh row6 row7  # some of them
 #   scripts/mutations.sh -l         # list them
 #
