@@ -30,7 +30,7 @@ MUTATE_TIMEOUT ?= 30m
 mutate:
 	@for p in $(MUTATE_PKGS); do \
 		echo "== gremlins $$p"; \
-		timeout $(MUTATE_TIMEOUT) $(GREMLINS) unleash --workers 1 --test-cpu 1 --timeout-coefficient 10 $(MUTATEFLAGS) $$p || echo "gremlins $$p: exit $$?"; \
+		timeout $(MUTATE_TIMEOUT) $(GREMLINS) unleash --workers 1 --test-cpu 1 --timeout-coefficient 30 $(MUTATEFLAGS) $$p || echo "gremlins $$p: exit $$?"; \
 	done
 
 # The mutations that prove README's Guarantees table, one per row or more.
