@@ -7,7 +7,7 @@ OUT     ?= out
 # every go command below (build, vet, test, bench) carries it.
 export GOFLAGS := -tags=duckdb_arrow $(GOFLAGS)
 
-.PHONY: build demo test lint bench fmt clean echarts
+.PHONY: build demo test lint bench fmt clean echarts mutate mutations
 
 build:
 	$(GO) build -o $(BIN) ./cmd/oncall-health
@@ -24,6 +24,22 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+
+# Mutation testing (not part of make test; see TESTING.md). gremlins runs
+# with `go run ...@v0.6.0`, so go.mod is left alone; one worker, one CPU per
+# test run, and at most MUTATE_TIMEOUT per package on a shared machine.
+GREMLINS       ?= $(GO) run github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0
+MUTATE_PKGS    ?= ./analysis ./queries ./ingest
+MUTATE_TIMEOUT ?= 30m
+mutate:
+	@for p in $(MUTATE_PKGS); do \
+		echo "== gremlins $$p"; \
+		timeout $(MUTATE_TIMEOUT) $(GREMLINS) unleash --workers 1 --test-cpu 1 --timeout-coefficient 30 $(MUTATEFLAGS) $$p || echo "gremlins $$p: exit $$?"; \
+	done
+
+# The mutations that prove README's Guarantees table, one per row or more.
+mutations:
+	scripts/mutations.sh
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -8,6 +8,7 @@ package analysis_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"math"
 	"net/http/httptest"
@@ -91,10 +92,12 @@ func TestGoldenSmall(t *testing.T) {
 	// [14 Sep 07:00, 21 Sep 07:00) beside [14 Sep 07:00, 16 Nov 14:00)), and
 	// her on-call share of the 28 days before 5 October came out as 27.7
 	// days instead of 20.7.
+	// Rows are told apart by row_number(), not by their bounds: a stretch
+	// stored twice overlaps itself and is counted as well.
 	for table, q := range map[string]string{
-		"a_user_oncall":    `SELECT count(*) FROM a_user_oncall a JOIN a_user_oncall b ON a.user_id = b.user_id AND a.start_at < b.end_at AND b.start_at < a.end_at AND (a.start_at <> b.start_at OR a.end_at <> b.end_at)`,
-		"a_user_oncall_l1": `SELECT count(*) FROM a_user_oncall_l1 a JOIN a_user_oncall_l1 b ON a.user_id = b.user_id AND a.start_at < b.end_at AND b.start_at < a.end_at AND (a.start_at <> b.start_at OR a.end_at <> b.end_at)`,
-		"a_team_oncall_l1": `SELECT count(*) FROM a_team_oncall_l1 a JOIN a_team_oncall_l1 b ON a.team_id = b.team_id AND a.start_at < b.end_at AND b.start_at < a.end_at AND (a.start_at <> b.start_at OR a.end_at <> b.end_at)`,
+		"a_user_oncall":    `WITH r AS (SELECT user_id AS k, start_at, end_at, row_number() OVER () AS rn FROM a_user_oncall) SELECT count(*) FROM r a JOIN r b ON a.k = b.k AND a.rn < b.rn AND a.start_at < b.end_at AND b.start_at < a.end_at`,
+		"a_user_oncall_l1": `WITH r AS (SELECT user_id AS k, start_at, end_at, row_number() OVER () AS rn FROM a_user_oncall_l1) SELECT count(*) FROM r a JOIN r b ON a.k = b.k AND a.rn < b.rn AND a.start_at < b.end_at AND b.start_at < a.end_at`,
+		"a_team_oncall_l1": `WITH r AS (SELECT team_id AS k, start_at, end_at, row_number() OVER () AS rn FROM a_team_oncall_l1) SELECT count(*) FROM r a JOIN r b ON a.k = b.k AND a.rn < b.rn AND a.start_at < b.end_at AND b.start_at < a.end_at`,
 	} {
 		var n int
 		if err := db.QueryRowContext(ctx, q).Scan(&n); err != nil {
@@ -166,5 +169,60 @@ func TestGoldenSmall(t *testing.T) {
 		if !found {
 			t.Errorf("%s: %s is not a responder", c.label, pagerdutytest.TiedUserName)
 		}
+	}
+}
+
+// TestGoldenFigures checks figures of the golden files against what the
+// generator plants (ingest/pagerdutytest's package comment), so that the
+// golden files are more than the program's own output taken on trust.
+func TestGoldenFigures(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "small-2026-W45.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Org   struct{ Alerts int }
+		Teams []struct {
+			Name   string
+			Alerts int
+		}
+		Responders []struct {
+			Name          string
+			Interruptions struct{ Total, Sleep int }
+		}
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	// Six planted teams of two services each, and NoTeamServiceName's
+	// alerts under "Unassigned": every alert is on one service, so the
+	// teams' alerts add up to the organisation's.
+	sum := 0
+	teams := map[string]int{}
+	for _, tm := range m.Teams {
+		sum += tm.Alerts
+		teams[tm.Name] = tm.Alerts
+	}
+	if len(m.Teams) != 7 || sum != m.Org.Alerts {
+		t.Errorf("%d teams with %d alerts in all, organisation %d; want 6 planted teams and Unassigned, adding up", len(m.Teams), sum, m.Org.Alerts)
+	}
+	// OverloadedTeamName gets more than 200 alerts in every full week, and
+	// 2026-W45 (2 to 8 November) is a full week of the history.
+	if n := teams[pagerdutytest.OverloadedTeamName]; n <= 200 {
+		t.Errorf("%s: %d alerts in 2026-W45, want more than 200 (planted)", pagerdutytest.OverloadedTeamName, n)
+	}
+	// NightOwlUserName is paged in sleep hours most nights: at least 4 of
+	// the week's 7 nights, so at least 4 sleep interruptions.
+	found := false
+	for _, r := range m.Responders {
+		if r.Name == pagerdutytest.NightOwlUserName {
+			found = true
+			if r.Interruptions.Sleep < 4 {
+				t.Errorf("%s: %d sleep interruptions in 2026-W45, want at least 4 (paged most nights)", r.Name, r.Interruptions.Sleep)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("%s is not among the week's responders", pagerdutytest.NightOwlUserName)
 	}
 }

@@ -164,6 +164,13 @@ func (s *syncer) progress(items int, done float64) {
 	})
 }
 
+// killPoint is called at the moments a crash must not lose or corrupt
+// data: "before-commit" with a transaction's writes done but not committed,
+// "after-commit" once it is (between one window and the next; a window's
+// rows and its watermark commit together). It does nothing; the kill -9
+// test's child process sets it to kill itself at a chosen call.
+var killPoint = func(name string) {}
+
 // tx runs fn inside one transaction on the sync's connection.
 func (s *syncer) tx(ctx context.Context, fn func() error) error {
 	s.mu.Lock()
@@ -175,10 +182,12 @@ func (s *syncer) tx(ctx context.Context, fn func() error) error {
 		_, _ = s.conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		return err
 	}
+	killPoint("before-commit")
 	if _, err := s.conn.ExecContext(ctx, "COMMIT"); err != nil {
 		_, _ = s.conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		return err
 	}
+	killPoint("after-commit")
 	return nil
 }
 

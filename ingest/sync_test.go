@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bufio"
 	"context"
 	"database/sql"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -37,6 +39,16 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// childLookBack is the look-back of the kill -9 test's syncs: about a
+// second, so a resume starts where the last committed watermark says and a
+// window lost by a kill stays lost (the default 7 days would fetch most of
+// a 10-day history again and hide it).
+const childLookBack = time.Second
+
+// childSync is the sync of a child process. It says "opened" on stdout once
+// it holds the database. With OH_KILL_AT=NAME:N it kills itself (SIGKILL)
+// at the N-th call of killPoint(NAME); with OH_COUNT_COMMITS=1 it prints
+// the number of commits it made to stdout on success.
 func childSync() int {
 	ctx := context.Background()
 	db, err := queries.Open(ctx, os.Getenv("OH_DB"))
@@ -45,11 +57,31 @@ func childSync() int {
 		return 1
 	}
 	defer db.Close()
+	fmt.Println("opened")
+	commits := 0
+	name, nth, _ := strings.Cut(os.Getenv("OH_KILL_AT"), ":")
+	var at int
+	fmt.Sscan(nth, &at)
+	hits := 0
+	killPoint = func(p string) {
+		if p == "after-commit" {
+			commits++
+		}
+		if p == name {
+			if hits++; hits == at {
+				syscall.Kill(os.Getpid(), syscall.SIGKILL)
+				select {} // the signal arrives
+			}
+		}
+	}
 	since, _ := time.Parse(time.RFC3339, os.Getenv("OH_SINCE"))
 	c := NewClient(testToken, ClientOptions{APIURL: os.Getenv("OH_URL"), RequestsPerMinute: -1})
-	if _, err := Sync(ctx, db, c, Options{Since: since, Until: testEnd}); err != nil {
+	if _, err := Sync(ctx, db, c, Options{Since: since, Until: testEnd, LookBack: childLookBack}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
+	}
+	if os.Getenv("OH_COUNT_COMMITS") == "1" {
+		fmt.Println("commits", commits)
 	}
 	return 0
 }
@@ -354,69 +386,140 @@ func withoutMembers(m map[string]int) map[string]int {
 	return m
 }
 
-// TestSyncKill9Resume kills a real sync process 20 times at random moments,
-// each kill followed by a resumed sync in a new process (which may be killed
-// in turn); a last resume then finishes. The result must equal an
-// uninterrupted sync table by table.
+// TestSyncKill9Resume kills real sync processes with SIGKILL and resumes
+// each time in a new process; every sync runs with a look-back of a second,
+// so a resume trusts the stored watermarks and a lost window shows. Two
+// phases, each ending in an uninterrupted resume that must equal an
+// uninterrupted sync table by table:
+//   - deterministic: the child kills itself at a chosen commit, before
+//     (inside the transaction) or after it, walking through every commit
+//     of a sync: between resources, between windows, and between a
+//     window's data and its watermark if they were ever committed apart;
+//   - random: 20 kills at random moments, so kills also land in requests,
+//     in the middle of writes and at process start.
 func TestSyncKill9Resume(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kill -9 test: skipped in -short mode")
 	}
-	const wantKills = 20
 	f := newFixture(t, 8)
-	// Ten days of history keep each child sync short (a second or so),
-	// so 20 kills fit in well under 30 s.
+	// Ten days of history keep each child sync short (a second or so).
 	since := f.org.End().AddDate(0, 0, -10)
 	want := openDB(t, t.TempDir()+"/clean.duckdb")
-	f.sync(t, want, f.client(ClientOptions{}), Options{Since: since})
+	f.sync(t, want, f.client(ClientOptions{}), Options{Since: since, LookBack: childLookBack})
 	wantDump := dump(t, want)
+	resumeAndCompare := func(path, phase string, since time.Time, wantDump map[string][]string) {
+		t.Helper()
+		c := startChild(t, f, path, since, "")
+		if err := <-c.done; err != nil {
+			t.Fatalf("%s: final resume failed: %v: %s", phase, err, c.stderr.String())
+		}
+		db := openDB(t, path)
+		if d := cmp.Diff(wantDump, dump(t, db)); d != "" {
+			t.Errorf("%s: after the kills and a resume, data differs from an uninterrupted sync (-want +got):\n%s", phase, d)
+		}
+		db.Close()
+	}
 
-	// Slow every request a little so the child is mid-sync when killed.
-	f.srv.SetFaults(pagerdutytest.Faults{Seed: 1, Rate: 1, Kinds: []pagerdutytest.FaultKind{"slow"}, SlowDelay: 3 * time.Millisecond})
-	// Time one uninterrupted child sync; kills are drawn uniformly over
-	// three quarters of that span (a resumed sync has less to do), so they
-	// land anywhere from process start to the last commits.
+	// How many commits an uninterrupted child makes, and how long it takes.
 	began := time.Now()
-	cmd, done, stderr := startChild(t, f, t.TempDir()+"/timing.duckdb", since)
-	if err := <-done; err != nil {
-		t.Fatalf("child sync failed: %v: %s", err, stderr.String())
+	timing := startChild(t, f, t.TempDir()+"/timing.duckdb", since, "", "OH_COUNT_COMMITS=1")
+	if err := <-timing.done; err != nil {
+		t.Fatalf("child sync failed: %v: %s", err, timing.stderr.String())
 	}
 	span := time.Since(began)
-	path := t.TempDir() + "/killed.duckdb"
-	rng := rand.New(rand.NewPCG(8, 8))
-	kills, finished := 0, 0
-	states := map[string]int{} // row counts seen after a kill -> how often
-	for i := 0; kills < wantKills; i++ {
-		if i >= 4*wantKills {
-			t.Fatalf("only %d kills in %d runs: the child finishes before the kill too often", kills, i)
+	commits := 0
+	fmt.Sscanf(timing.stdout.String(), "commits %d", &commits)
+	// The sync commits users, teams, services and escalation policies once
+	// each, then every 30-day window of incidents, log entries and on-calls
+	// with its watermark: ten days are one window each, 4 + 3 commits.
+	const dims = 4
+	// (Fewer means the resources no longer come first and the walk below
+	// would not start at the windows; more is possible, as a window's
+	// rows and its watermark could be committed apart, and the walk is
+	// there to find out.)
+	if commits < dims+3 {
+		t.Fatalf("an uninterrupted sync of 10 days made %d commits, want at least %d (%d resources and 3 windows); the sync's commits changed, update this test", commits, dims+3, dims)
+	}
+
+	t.Run("deterministic", func(t *testing.T) {
+		// 31 days: two windows (30 days and 1) of each windowed resource.
+		since := f.org.End().AddDate(0, 0, -31)
+		want := openDB(t, t.TempDir()+"/clean31.duckdb")
+		f.sync(t, want, f.client(ClientOptions{}), Options{Since: since, LookBack: childLookBack})
+		wantDump := dump(t, want)
+		count := startChild(t, f, t.TempDir()+"/count.duckdb", since, "", "OH_COUNT_COMMITS=1")
+		if err := <-count.done; err != nil {
+			t.Fatalf("child sync failed: %v: %s", err, count.stderr.String())
 		}
-		cmd, done, stderr = startChild(t, f, path, since)
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatalf("child sync %d failed after %d kills: %v: %s", i, kills, err, stderr.String())
+		n := 0
+		fmt.Sscanf(count.stdout.String(), "commits %d", &n)
+		if n < dims+6 {
+			t.Fatalf("an uninterrupted sync of 31 days made %d commits, want at least %d", n, dims+6)
+		}
+		// A sync from scratch killed at each commit after the resources'
+		// (right after it: between windows, or between a window's rows and
+		// its watermark were they ever committed apart), and inside every
+		// other transaction before it commits; each resumed and compared.
+		var points []string
+		for k := dims + 1; k <= n; k++ {
+			points = append(points, fmt.Sprintf("after-commit:%d", k))
+			if k%2 == 0 {
+				points = append(points, fmt.Sprintf("before-commit:%d", k))
 			}
-			finished++
-		case <-time.After(time.Duration(rng.Int64N(int64(span) * 3 / 4))):
-			cmd.Process.Kill() // SIGKILL: no clean-up runs
-			<-done
-			kills++
-			states[killState(t, path)]++
 		}
-	}
-	// The kills must land at different stages of a sync (before the first
-	// commit, between resources, during a resume), not all at one moment.
-	if len(states) < 3 {
-		t.Errorf("the %d kills left only %d distinct database states %v; want kills spread over the sync", kills, len(states), states)
-	}
-	f.srv.SetFaults(pagerdutytest.Faults{})
-	db := openDB(t, path)
-	f.sync(t, db, f.client(ClientOptions{}), Options{Since: since})
-	if d := cmp.Diff(wantDump, dump(t, db)); d != "" {
-		t.Errorf("after %d kills and a resume, data differs from an uninterrupted sync (-want +got):\n%s", kills, d)
-	}
-	t.Logf("killed %d times (%d child syncs finished uninterrupted, an uninterrupted one takes %s); %d distinct states after a kill",
-		kills, finished, span.Round(time.Millisecond), len(states))
+		for _, point := range points {
+			path := t.TempDir() + "/walked.duckdb"
+			c := startChild(t, f, path, since, point)
+			err := <-c.done
+			if ee, ok := err.(*exec.ExitError); !ok || ee.ProcessState.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+				t.Fatalf("child killed at %s was not killed there: %v: %s", point, err, c.stderr.String())
+			}
+			killState(t, path)
+			resumeAndCompare(path, "killed at "+point, since, wantDump)
+		}
+		t.Logf("%d kills at chosen points of a %d-commit sync", len(points), n)
+	})
+
+	t.Run("random", func(t *testing.T) {
+		const wantKills = 20
+		// Slow every request a little so the child is mid-sync when killed.
+		f.srv.SetFaults(pagerdutytest.Faults{Seed: 1, Rate: 1, Kinds: []pagerdutytest.FaultKind{"slow"}, SlowDelay: 3 * time.Millisecond})
+		rng := rand.New(rand.NewPCG(8, 8))
+		path := t.TempDir() + "/killed.duckdb"
+		kills, finished, dbs := 0, 0, 1
+		states := map[string]int{} // row counts seen after a kill -> how often
+		for i := 0; kills < wantKills; i++ {
+			if i >= 4*wantKills {
+				t.Fatalf("only %d kills in %d runs: the child finishes before the kill too often", kills, i)
+			}
+			c := startChild(t, f, path, since, "")
+			// Kills are drawn uniformly over three quarters of an
+			// uninterrupted sync (a resumed sync has less to do).
+			select {
+			case err := <-c.done:
+				if err != nil {
+					t.Fatalf("child sync %d failed after %d kills: %v: %s", i, kills, err, c.stderr.String())
+				}
+				// A resume finished: it must equal the clean sync. The
+				// next kills start over on a new database.
+				finished++
+				f.srv.SetFaults(pagerdutytest.Faults{})
+				resumeAndCompare(path, fmt.Sprintf("random, database %d", dbs), since, wantDump)
+				f.srv.SetFaults(pagerdutytest.Faults{Seed: 1, Rate: 1, Kinds: []pagerdutytest.FaultKind{"slow"}, SlowDelay: 3 * time.Millisecond})
+				path = fmt.Sprintf("%s/killed-%d.duckdb", t.TempDir(), i)
+				dbs++
+			case <-time.After(time.Duration(rng.Int64N(int64(span) * 3 / 4))):
+				c.cmd.Process.Kill() // SIGKILL: no clean-up runs
+				<-c.done
+				kills++
+				states[killState(t, path)]++
+			}
+		}
+		f.srv.SetFaults(pagerdutytest.Faults{})
+		resumeAndCompare(path, "random", since, wantDump)
+		t.Logf("killed %d times (%d child syncs finished uninterrupted, an uninterrupted one takes %s); %d distinct states after a kill",
+			kills, finished, span.Round(time.Millisecond), len(states))
+	})
 }
 
 // killState opens the database a killed child left (which must open: a kill
@@ -441,20 +544,44 @@ func killState(t *testing.T, path string) string {
 	return b.String()
 }
 
-// startChild starts a sync of f in a child process into path.
-func startChild(t *testing.T, f *fixture, path string, since time.Time) (*exec.Cmd, chan error, *strings.Builder) {
+// child is a sync running in a child process of the test binary.
+type child struct {
+	cmd    *exec.Cmd
+	done   chan error       // the exit, once stdout is read
+	opened chan struct{}    // closed when the child says it holds the database
+	stderr *strings.Builder // read after done
+	stdout *strings.Builder // the lines after "opened", read after done
+}
+
+// startChild starts a sync of f in a child process into path, killed at
+// killAt (NAME:N, see childSync) unless empty; env adds variables.
+func startChild(t *testing.T, f *fixture, path string, since time.Time, killAt string, env ...string) *child {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "OH_SYNC_CHILD=1", "OH_DB="+path, "OH_URL="+f.url,
-		"OH_SINCE="+since.Format(time.RFC3339))
-	stderr := &strings.Builder{}
-	cmd.Stderr = stderr
+		"OH_SINCE="+since.Format(time.RFC3339), "OH_KILL_AT="+killAt)
+	cmd.Env = append(cmd.Env, env...)
+	c := &child{cmd: cmd, done: make(chan error, 1), opened: make(chan struct{}), stderr: &strings.Builder{}, stdout: &strings.Builder{}}
+	cmd.Stderr = c.stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	return cmd, done, stderr
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if sc.Text() == "opened" {
+				close(c.opened)
+				continue
+			}
+			c.stdout.WriteString(sc.Text() + "\n")
+		}
+		c.done <- cmd.Wait()
+	}()
+	return c
 }
 
 // TestSecondSyncRefused: while one process syncs into a database, a second
@@ -463,32 +590,25 @@ func TestSecondSyncRefused(t *testing.T) {
 	f := newFixture(t, 9)
 	f.srv.SetFaults(pagerdutytest.Faults{Seed: 1, Rate: 1, Kinds: []pagerdutytest.FaultKind{"slow"}, SlowDelay: 20 * time.Millisecond})
 	path := t.TempDir() + "/busy.duckdb"
-	cmd, done, stderr := startChild(t, f, path, f.org.Start())
-	defer func() { cmd.Process.Kill(); <-done }()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-done:
-			t.Fatalf("the child sync ended (%v, %s) before a second open was tried", err, stderr.String())
-		default:
-		}
-		if _, err := os.Stat(path); err == nil {
-			// The child created the file; give it time to open it (each of
-			// its requests takes 20 ms, a sync hundreds of them).
-			time.Sleep(300 * time.Millisecond)
-			db, err := queries.Open(context.Background(), path)
-			if err == nil {
-				db.Close()
-				t.Fatal("a second process opened the database while a sync held it")
-			}
-			if !errors.Is(err, queries.ErrLocked) {
-				t.Fatalf("second open: %v, want ErrLocked", err)
-			}
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
+	c := startChild(t, f, path, f.org.Start(), "")
+	defer func() { c.cmd.Process.Kill(); <-c.done }()
+	select {
+	case <-c.opened:
+	case err := <-c.done:
+		t.Fatalf("the child sync ended (%v, %s) before a second open was tried", err, c.stderr.String())
+	case <-time.After(30 * time.Second):
+		t.Fatal("the child never said it had opened the database")
 	}
-	t.Fatal("the database never became busy")
+	// The child holds the database (it says so once queries.Open returned)
+	// and syncs for seconds: each of its requests takes 20 ms.
+	db, err := queries.Open(context.Background(), path)
+	if err == nil {
+		db.Close()
+		t.Fatal("a second process opened the database while a sync held it")
+	}
+	if !errors.Is(err, queries.ErrLocked) {
+		t.Fatalf("second open: %v, want ErrLocked", err)
+	}
 }
 
 // TestSyncCancelResume: Ctrl-C (a cancelled context) stops a sync between

@@ -42,6 +42,9 @@ func serveFake(addr string, srv *pagerdutytest.Server) (string, func(), error) {
 	return "http://" + ln.Addr().String(), stop, nil
 }
 
+// demoNow is the demo's clock (TestDemo fixes it).
+var demoNow = time.Now
+
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("demo", stderr)
 	out := fs.String("out", "", "output `directory` (created if missing)")
@@ -58,7 +61,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	// History ends at today's midnight UTC and reaches back 8 months, so
 	// that the last complete week and month and the trends they are
 	// compared with (8 weeks, 6 months) are all in it.
-	end := time.Now().UTC().Truncate(24 * time.Hour)
+	end := demoNow().UTC().Truncate(24 * time.Hour)
 	org, err := pagerdutytest.Generate(pagerdutytest.Config{Size: pagerdutytest.Small, Seed: *seed, End: end, Days: demoDays})
 	if err != nil {
 		return fmt.Errorf("generate organisation: %w", err)
@@ -151,7 +154,7 @@ func runFakeAPI(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *size != string(pagerdutytest.Small) && *size != string(pagerdutytest.Large) {
 		return usageErr("fake-api: --size must be small or large, not %q", *size)
 	}
-	end := time.Now().UTC().Truncate(24 * time.Hour)
+	end := demoNow().UTC().Truncate(24 * time.Hour)
 	began := time.Now()
 	org, err := pagerdutytest.Generate(pagerdutytest.Config{Size: pagerdutytest.Size(*size), Seed: *seed, End: end})
 	if err != nil {

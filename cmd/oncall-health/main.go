@@ -12,6 +12,14 @@
 //	oncall-health fake-api [--addr 127.0.0.1:8080] [--size small|large] [--seed N] [--token T]
 //
 // Exit status: 0 success, 2 usage or configuration error, 1 any other failure.
+//
+// Every error is one line on stderr. An error in how the program was called
+// (no or an unknown command, an unknown flag, a missing or malformed flag
+// value) reads "oncall-health: <message> (run 'oncall-health --help' for
+// usage)"; configuration and runtime errors are one line without the hint.
+// The usage text is printed only when asked for: `oncall-health --help` or
+// `oncall-health help` (on stdout), `oncall-health CMD -h` (the command's
+// flags, on stderr).
 package main
 
 import (
@@ -26,6 +34,7 @@ import (
 	"syscall"
 
 	"github.com/oncall-health/oncall-health/queries"
+	"github.com/oncall-health/oncall-health/analysis"
 )
 
 func main() {
@@ -64,8 +73,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// umask's permissions) hold names and e-mail addresses.
 	syscall.Umask(0o077)
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return 2
+		return exitCode(usageErr("no command given"), stderr)
 	}
 	var err error
 	switch args[0] {
@@ -87,8 +95,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return 0
 	default:
-		fmt.Fprintf(stderr, "oncall-health: unknown command %q\n\n%s", args[0], usage)
-		return 2
+		return exitCode(usageErr("unknown command %q", args[0]), stderr)
 	}
 	return exitCode(err, stderr)
 }
@@ -100,6 +107,9 @@ func exitCode(err error, stderr io.Writer) int {
 		return 0
 	case errors.Is(err, flag.ErrHelp):
 		return 0
+	case errors.Is(err, errUsage) || errors.Is(err, analysis.ErrBadPeriod):
+		fmt.Fprintf(stderr, "oncall-health: %s %s\n", oneLine(strings.TrimPrefix(err.Error(), "usage: ")), usageHint)
+		return 2
 	case isUsage(err):
 		fmt.Fprintf(stderr, "oncall-health: %s\n", oneLine(strings.TrimPrefix(err.Error(), "usage: ")))
 		return 2
@@ -119,10 +129,30 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// newFlagSet returns a flag set that reports errors instead of exiting.
+// usageHint ends the one line of an error in how the program was called.
+const usageHint = "(run 'oncall-health --help' for usage)"
+
+// flagOutput is a flag set's output: silent while parsing (a flag error
+// becomes the one line exitCode prints, not the flag package's message
+// and list of flags), w once -h asked for the flags.
+type flagOutput struct {
+	w    io.Writer
+	help bool
+}
+
+func (o *flagOutput) Write(p []byte) (int, error) {
+	if !o.help {
+		return len(p), nil
+	}
+	return o.w.Write(p)
+}
+
+// newFlagSet returns a flag set that reports errors instead of exiting and
+// prints its flags to stderr only for -h.
 func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(&flagOutput{w: stderr})
+	fs.Usage = func() {}
 	return fs
 }
 
@@ -131,6 +161,11 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			if o, ok := fs.Output().(*flagOutput); ok {
+				o.help = true
+			}
+			fmt.Fprintf(fs.Output(), "Usage of oncall-health %s:\n", fs.Name())
+			fs.PrintDefaults()
 			return err
 		}
 		return usageErr("%s: %v", fs.Name(), err)

@@ -260,35 +260,39 @@ func TestBadInput(t *testing.T) {
 		args []string
 		want int
 		says string // stderr must contain this
+		// usage: an error in how the program was called, whose line ends
+		// with the hint to run --help (configuration and runtime errors
+		// do not).
+		usage bool
 	}{
-		{"no token", map[string]string{"PAGERDUTY_TOKEN": ""}, []string{"sync", "--db", db()}, 2, "neither PAGERDUTY_TOKEN nor PAGERDUTY_OAUTH_TOKEN is set"},
-		{"rejected token", tok, []string{"sync", "--db", db(), "--api-url", otherToken}, 1, "check PAGERDUTY_TOKEN"},
-		{"unreachable API", tok, []string{"sync", "--db", db(), "--api-url", deadURL}, 1, "check --api-url"},
-		{"API URL not http", tok, []string{"sync", "--db", db(), "--api-url", "ftp://example.com"}, 2, "--api-url"},
-		{"API URL not a URL", tok, []string{"sync", "--db", db(), "--api-url", "api.pagerduty.com"}, 2, "--api-url"},
-		{"bad since", tok, []string{"sync", "--db", db(), "--since", "2026-02-30"}, 2, `--since "2026-02-30"`},
-		{"bad until", tok, []string{"sync", "--db", db(), "--until", "tomorrow"}, 2, `--until "tomorrow"`},
-		{"since after until", tok, []string{"sync", "--db", db(), "--since", "2026-03-01", "--until", "2026-02-01"}, 2, "--since"},
-		{"week 0", nil, []string{"report", "--db", good, "--out", out(), "--week", "2026-W00"}, 2, "no ISO week 0"},
+		{"no token", map[string]string{"PAGERDUTY_TOKEN": ""}, []string{"sync", "--db", db()}, 2, "neither PAGERDUTY_TOKEN nor PAGERDUTY_OAUTH_TOKEN is set", true},
+		{"rejected token", tok, []string{"sync", "--db", db(), "--api-url", otherToken}, 1, "check PAGERDUTY_TOKEN", false},
+		{"unreachable API", tok, []string{"sync", "--db", db(), "--api-url", deadURL}, 1, "check --api-url", false},
+		{"API URL not http", tok, []string{"sync", "--db", db(), "--api-url", "ftp://example.com"}, 2, "--api-url", true},
+		{"API URL not a URL", tok, []string{"sync", "--db", db(), "--api-url", "api.pagerduty.com"}, 2, "--api-url", true},
+		{"bad since", tok, []string{"sync", "--db", db(), "--since", "2026-02-30"}, 2, `--since "2026-02-30"`, true},
+		{"bad until", tok, []string{"sync", "--db", db(), "--until", "tomorrow"}, 2, `--until "tomorrow"`, true},
+		{"since after until", tok, []string{"sync", "--db", db(), "--since", "2026-03-01", "--until", "2026-02-01"}, 2, "--since", true},
+		{"week 0", nil, []string{"report", "--db", good, "--out", out(), "--week", "2026-W00"}, 2, "no ISO week 0", true},
 		// 2025 has 52 ISO weeks (December 28, 2025 is a Sunday in week 52).
-		{"week 53 of 2025", nil, []string{"report", "--db", good, "--out", out(), "--week", "2025-W53"}, 2, "no ISO week 53"},
-		{"week lower case", nil, []string{"report", "--db", good, "--out", out(), "--week", "2026-w46"}, 2, "not an ISO week"},
-		{"month 0", nil, []string{"report", "--db", good, "--out", out(), "--month", "2026-00"}, 2, "no month 0"},
-		{"month as date", nil, []string{"report", "--db", good, "--out", out(), "--month", "2026-10-01"}, 2, "not a month"},
-		{"config unknown key", nil, []string{"report", "--db", good, "--out", out(), "--config", unknownKey}, 2, "sleep_interuptions"},
-		{"config wrong type", nil, []string{"report", "--db", good, "--out", out(), "--config", wrongType}, 2, "alert_load"},
-		{"config elevated above high", nil, []string{"report", "--db", good, "--out", out(), "--config", impossible}, 2, "burnout.interruptions.elevated"},
-		{"config NaN threshold", nil, []string{"report", "--db", good, "--out", out(), "--config", nan}, 2, "burnout.on_call_share_28d.elevated"},
-		{"config unknown zone", nil, []string{"report", "--db", good, "--out", out(), "--config", badZone}, 2, "time_zone"},
-		{"config bad clock", nil, []string{"report", "--db", good, "--out", out(), "--config", badClock}, 2, "hours.sleep_start"},
-		{"config not YAML", nil, []string{"report", "--db", good, "--out", out(), "--config", notYAML}, 2, "config"},
-		{"config missing", nil, []string{"report", "--db", good, "--out", out(), "--config", filepath.Join(dir, "none.yaml")}, 2, "none.yaml"},
-		{"sync config unknown key", tok, []string{"sync", "--db", db(), "--config", unknownKey}, 2, "sleep_interuptions"},
-		{"newer schema, report", nil, []string{"report", "--db", newer, "--out", out()}, 1, "newer"},
-		{"newer schema, sync", tok, []string{"sync", "--db", newer, "--api-url", deadURL}, 1, "newer"},
-		{"text file as database", nil, []string{"report", "--db", text, "--out", out()}, 1, "cannot be read"},
-		{"half a database", nil, []string{"report", "--db", cut, "--out", out()}, 1, "cannot be read"},
-		{"directory as database", nil, []string{"report", "--db", dir, "--out", out()}, 1, dir},
+		{"week 53 of 2025", nil, []string{"report", "--db", good, "--out", out(), "--week", "2025-W53"}, 2, "no ISO week 53", true},
+		{"week lower case", nil, []string{"report", "--db", good, "--out", out(), "--week", "2026-w46"}, 2, "not an ISO week", true},
+		{"month 0", nil, []string{"report", "--db", good, "--out", out(), "--month", "2026-00"}, 2, "no month 0", true},
+		{"month as date", nil, []string{"report", "--db", good, "--out", out(), "--month", "2026-10-01"}, 2, "not a month", true},
+		{"config unknown key", nil, []string{"report", "--db", good, "--out", out(), "--config", unknownKey}, 2, "sleep_interuptions", false},
+		{"config wrong type", nil, []string{"report", "--db", good, "--out", out(), "--config", wrongType}, 2, "alert_load", false},
+		{"config elevated above high", nil, []string{"report", "--db", good, "--out", out(), "--config", impossible}, 2, "burnout.interruptions.elevated", false},
+		{"config NaN threshold", nil, []string{"report", "--db", good, "--out", out(), "--config", nan}, 2, "burnout.on_call_share_28d.elevated", false},
+		{"config unknown zone", nil, []string{"report", "--db", good, "--out", out(), "--config", badZone}, 2, "time_zone", false},
+		{"config bad clock", nil, []string{"report", "--db", good, "--out", out(), "--config", badClock}, 2, "hours.sleep_start", false},
+		{"config not YAML", nil, []string{"report", "--db", good, "--out", out(), "--config", notYAML}, 2, "config", false},
+		{"config missing", nil, []string{"report", "--db", good, "--out", out(), "--config", filepath.Join(dir, "none.yaml")}, 2, "none.yaml", false},
+		{"sync config unknown key", tok, []string{"sync", "--db", db(), "--config", unknownKey}, 2, "sleep_interuptions", false},
+		{"newer schema, report", nil, []string{"report", "--db", newer, "--out", out()}, 1, "newer", false},
+		{"newer schema, sync", tok, []string{"sync", "--db", newer, "--api-url", deadURL}, 1, "newer", false},
+		{"text file as database", nil, []string{"report", "--db", text, "--out", out()}, 1, "cannot be read", false},
+		{"half a database", nil, []string{"report", "--db", cut, "--out", out()}, 1, "cannot be read", false},
+		{"directory as database", nil, []string{"report", "--db", dir, "--out", out()}, 1, dir, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -300,6 +304,13 @@ func TestBadInput(t *testing.T) {
 			checkOneLine(t, stderr)
 			if !strings.Contains(stderr, tt.says) {
 				t.Errorf("stderr %q does not say %q", stderr, tt.says)
+			}
+			// Only an error in how the program was called points to --help.
+			if strings.Contains(stderr, usageHint) && !tt.usage {
+				t.Errorf("stderr %q points to --help for an error that is not in the call", stderr)
+			}
+			if tt.usage && !strings.Contains(stderr, usageHint) {
+				t.Errorf("stderr %q lacks the hint %q", stderr, usageHint)
 			}
 			if strings.Contains(stdout+stderr, relToken) {
 				t.Errorf("the token appears in the output")
@@ -390,7 +401,7 @@ func TestHostileAPIResponses(t *testing.T) {
 		return n
 	}
 	// Every item the fake serves is stored once, extra and null fields or not.
-	for _, table := range []string{"users", "teams", "services", "escalation_policies", "incidents", "log_entries", "oncalls"} {
+	for _, table := range []string{"users", "teams", "services", "escalation_policies", "incidents", "alerts", "log_entries", "oncalls"} {
 		// table names come from the constant list above.
 		if got := count("SELECT count(*) FROM " + table); got != want[table] {
 			t.Errorf("%s: %d rows, want %d (what the fake serves)", table, got, want[table])
@@ -410,9 +421,12 @@ func TestHostileAPIResponses(t *testing.T) {
 	db.Close()
 
 	out := filepath.Join(t.TempDir(), "out")
-	code, _, stderr := runCmd(t, nil, "report", "--db", dbPath, "--out", out, "--week", relWeek)
+	code, stdout, stderr := runCmd(t, nil, "report", "--db", dbPath, "--out", out, "--week", relWeek)
 	if code != 0 {
 		t.Fatalf("report exit %d: %s", code, stderr)
+	}
+	if want["alerts"] == 0 {
+		t.Fatal("the fake served no alerts; the null alert bodies were not exercised")
 	}
 	// One warning per user: each was given an unknown zone or none.
 	lines := strings.Split(strings.TrimSpace(stderr), "\n")
@@ -432,6 +446,10 @@ func TestHostileAPIResponses(t *testing.T) {
 	n := want["users"]
 	if unknown != (n+1)/2 || missing != n/2 {
 		t.Errorf("%d unknown-zone and %d no-zone warnings, want %d and %d", unknown, missing, (n+1)/2, n/2)
+	}
+	// stdout counts them: one warning per user, n in all.
+	if line := fmt.Sprintf("%d warnings about the data (see stderr)\n", n); !strings.Contains(stdout, line) {
+		t.Errorf("stdout does not say %q:\n%s", line, stdout)
 	}
 	var mj struct {
 		Responders []struct {
@@ -707,24 +725,65 @@ func TestReportOutputFailures(t *testing.T) {
 			checkNoPartialFiles(t, out)
 		})
 	}
-	t.Run("disk full", func(t *testing.T) {
-		out := filepath.Join(t.TempDir(), "out")
-		cmd := exec.Command(os.Args[0], "-test.run=^TestReportDiskFullChild$")
-		cmd.Env = append(os.Environ(), "OH_DISKFULL_CHILD=1", "OH_DB="+dbPath, "OH_OUT="+out)
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		err := cmd.Run()
-		code := cmd.ProcessState.ExitCode()
-		t.Logf("exit %d: %s", code, stderr.String())
-		if code != 1 {
-			t.Errorf("exit %d (%v), want 1; stderr %q", code, err, stderr.String())
+	// The disk fills (RLIMIT_FSIZE in a child) part way through each
+	// writer: half the size of metrics.json (written first, by
+	// analysis.WriteJSON), half of index.html (or just above metrics.json) and 256 KiB (report pages,
+	// by the reports' atomic writer: summary.md, index.html and the pages
+	// with ECharts inlined), and for export half of its largest file. Every
+	// file left in the output is then whole: byte for byte the one an
+	// unlimited run writes.
+	good := filepath.Join(t.TempDir(), "good")
+	if code, _, stderr := runCmd(t, nil, "report", "--db", dbPath, "--out", good, "--week", relWeek); code != 0 {
+		t.Fatalf("report exit %d: %s", code, stderr)
+	}
+	goodExport := filepath.Join(t.TempDir(), "good-export")
+	if code, _, stderr := runCmd(t, nil, "export", "--db", dbPath, "--out", goodExport, "--format", "csv"); code != 0 {
+		t.Fatalf("export exit %d: %s", code, stderr)
+	}
+	size := func(path string) int64 {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
 		}
-		checkOneLine(t, stderr.String())
-		if !strings.Contains(stderr.String(), "file too large") {
-			t.Errorf("stderr %q does not say the write failed for lack of room", stderr.String())
-		}
-		checkNoPartialFiles(t, out)
-	})
+		return fi.Size()
+	}
+	largest := int64(0)
+	exports, _ := os.ReadDir(goodExport)
+	for _, e := range exports {
+		largest = max(largest, size(filepath.Join(goodExport, e.Name())))
+	}
+	for _, tc := range []struct {
+		name  string
+		cmd   string
+		limit int64
+		good  string
+	}{
+		{"disk full in metrics.json", "report", size(filepath.Join(good, "metrics.json")) / 2, good},
+		{"disk full in a large page", "report", max(size(filepath.Join(good, "index.html"))/2, size(filepath.Join(good, "metrics.json"))+1), good},
+		{"disk full", "report", diskFullLimit, good},
+		{"disk full in an export", "export", largest / 2, goodExport},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			cmd := exec.Command(os.Args[0], "-test.run=^TestReportDiskFullChild$")
+			cmd.Env = append(os.Environ(), "OH_DISKFULL_CHILD=1", "OH_DB="+dbPath, "OH_OUT="+out,
+				"OH_CMD="+tc.cmd, fmt.Sprintf("OH_LIMIT=%d", tc.limit))
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			code := cmd.ProcessState.ExitCode()
+			t.Logf("limit %d bytes: exit %d: %s", tc.limit, code, stderr.String())
+			if code != 1 {
+				t.Errorf("exit %d (%v), want 1; stderr %q", code, err, stderr.String())
+			}
+			checkOneLine(t, stderr.String())
+			if !strings.Contains(stderr.String(), "file too large") {
+				t.Errorf("stderr %q does not say the write failed for lack of room", stderr.String())
+			}
+			checkNoPartialFiles(t, out)
+			checkWhole(t, out, tc.good)
+		})
+	}
 	t.Run("read-only directory", func(t *testing.T) {
 		if os.Geteuid() == 0 {
 			t.Skip("running as root: chmod does not stop root's writes (the cases above cover failed writes)")
@@ -743,24 +802,51 @@ func TestReportOutputFailures(t *testing.T) {
 	})
 }
 
+// checkWhole fails unless every file in dir equals the file of the same
+// name in good (what an unlimited run wrote).
+func checkWhole(t *testing.T, dir, good string) {
+	t.Helper()
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		got, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+		want, err := os.ReadFile(filepath.Join(good, e.Name()))
+		if err != nil {
+			t.Errorf("%s: not written by an unlimited run", e.Name())
+			continue
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s is cut short or differs: %d bytes, an unlimited run wrote %d", e.Name(), len(got), len(want))
+		}
+	}
+}
+
 // diskFullLimit is the file size limit of the disk-full child: above the
 // size of metrics.json, far below a report with ECharts inlined.
 const diskFullLimit = 256 << 10
 
 // TestReportDiskFullChild is the child process of TestReportOutputFailures'
 // "disk full" case: it runs report with writes limited to diskFullLimit
-// bytes per file (EFBIG past it, as on a full disk). Run directly, it skips.
+// bytes per file, or OH_LIMIT, (EFBIG past it, as on a full disk); export
+// instead when OH_CMD=export. Run directly, it skips.
 func TestReportDiskFullChild(t *testing.T) {
 	if os.Getenv("OH_DISKFULL_CHILD") != "1" {
 		t.Skip("helper process of TestReportOutputFailures")
 	}
 	// Go ignores SIGXFSZ, so a write past the limit fails with EFBIG.
-	lim := syscall.Rlimit{Cur: diskFullLimit, Max: diskFullLimit}
+	limit := uint64(diskFullLimit)
+	fmt.Sscan(os.Getenv("OH_LIMIT"), &limit)
+	lim := syscall.Rlimit{Cur: limit, Max: limit}
 	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &lim); err != nil {
 		fmt.Fprintln(os.Stderr, "setrlimit:", err)
 		os.Exit(3)
 	}
-	code := run(context.Background(), []string{"report", "--db", os.Getenv("OH_DB"), "--out", os.Getenv("OH_OUT"), "--week", relWeek},
-		os.Stdout, os.Stderr)
+	args := []string{"report", "--db", os.Getenv("OH_DB"), "--out", os.Getenv("OH_OUT"), "--week", relWeek}
+	if os.Getenv("OH_CMD") == "export" {
+		args = []string{"export", "--db", os.Getenv("OH_DB"), "--out", os.Getenv("OH_OUT"), "--format", "csv"}
+	}
+	code := run(context.Background(), args, os.Stdout, os.Stderr)
 	os.Exit(code)
 }
