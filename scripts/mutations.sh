@@ -33,8 +33,8 @@ add row7 cmd/oncall-health/sync.go \
 	./cmd/oncall-health '^FuzzParseDate$' \
 	'an RFC 3339 offset is dropped (wall time relabelled as UTC)'
 
-add row4-alerts ingest/sync.go \
-	's/rows = append\(rows, alertFrom\(id, &r\.Alerts\[i\]\)\)/if r.Alerts[i].Body != nil { rows = append(rows, alertFrom(id, \&r.Alerts[i])) }/' \
+add row4-alerts ingest/alerts.go \
+	's/out = append\(out, alertFrom\(id, &alerts\[i\]\)\)/if alerts[i].Body != nil { out = append(out, alertFrom(id, \&alerts[i])) }/' \
 	./cmd/oncall-health '^TestHostileAPIResponses$' \
 	'alerts whose body is null are dropped'
 
@@ -43,10 +43,10 @@ add row4-count cmd/oncall-health/report.go \
 	./cmd/oncall-health '^TestHostileAPIResponses$' \
 	'the "N warnings about the data" line miscounts'
 
-add row1 ingest/sync.go \
-	's/return s\.tx\(ctx, func\(\) error \{\n(\s+)if err := upsert\(ctx, s, "staged_log_entries"(.*?)\n\s+return s\.setWatermark\(ctx, "log_entries", w\.to\)/if err := s.tx(ctx, func() error { return s.setWatermark(ctx, "log_entries", w.to) }); err != nil { return err }\n${1}return s.tx(ctx, func() error {\n${1}if err := upsert(ctx, s, "staged_log_entries"$2\n${1}return nil/s' \
+add row1 ingest/resource.go \
+	's/\treturn s\.tx\(ctx, func\(\) error \{\n\t\tfor _, l := range loads \{/\tif r.span != 0 {\n\t\tif err := s.tx(ctx, func() error { return s.setWatermark(ctx, r.name, w.to) }); err != nil {\n\t\t\treturn err\n\t\t}\n\t}\n\treturn s.tx(ctx, func() error {\n\t\tfor _, l := range loads {/; s/\t\treturn s\.setWatermark\(ctx, r\.name, w\.to\)\n\t\}\)/\t\treturn nil\n\t})/' \
 	./ingest '^TestSyncKill9Resume$' \
-	'a log-entry window commits its watermark in its own transaction, before its rows'
+	'a window commits its watermark in its own transaction, before its rows'
 
 add row2-json analysis/compute.go \
 	's/if _, err = f\.Write\(b\); err != nil \{/if err = os.WriteFile(path, b, 0o600); err != nil {\n\t\treturn fmt.Errorf("write metrics: %w", err)\n\t}\n\tif _, err = f.Write(b); err != nil {/' \
@@ -58,10 +58,10 @@ add row2-pages reports/reports.go \
 	./cmd/oncall-health '^TestReportOutputFailures$' \
 	'report pages (index.html, summary.md, team pages) are written in place first'
 
-add row2-export analysis/export.go \
-	's/os\.CreateTemp\(filepath\.Dir\(path\), "\."\+filepath\.Base\(path\)\+"\.tmp\*"\)/os.Create(path)/; s/\n\t\t\tos\.Remove\(tmp\.Name\(\)\)//' \
+add row2-export export/export.go \
+	's/dst := filepath\.Join\(tmp, name\)/dst := filepath.Join(dir, name)/' \
 	./cmd/oncall-health '^TestReportOutputFailures$' \
-	'an export file is written in place and left behind when the write fails'
+	'an export file is written in place (COPY straight into --out) and left behind when the write fails'
 
 add row3-fold cmd/oncall-health/main.go \
 	's/(func oneLine\(s string\) string \{\n\treturn )strings\.Join\(strings\.Fields\(s\), " "\)/${1}s/' \
@@ -78,25 +78,25 @@ add row3-flags cmd/oncall-health/main.go \
 	./cmd/oncall-health '^(TestBadInput|TestUsageErrors)$' \
 	'a flag error prints the flag package message and list of flags'
 
-add row5-sprintf analysis/export.go \
-	's/ar\.QueryContext\(ctx, query\)/ar.QueryContext(ctx, fmt.Sprintf("%s", query))/' \
+add row5-sprintf export/export.go \
+	's/conn\.ExecContext\(ctx, queries\.Get\(write\), dst\)/conn.ExecContext(ctx, fmt.Sprintf("%s", queries.Get(write)), dst)/' \
 	./queries '^TestNoSQLFromStrings$' \
-	'exportOne builds its statement with fmt.Sprintf'
+	'the export COPY statement is built with fmt.Sprintf'
 
-add row5-caller analysis/export.go \
-	's/exportOne\(ctx, ar, queries\.Get\("export-"\+table\)/exportOne(ctx, ar, queries.Get("export-"+table)[:0]+"SELECT * FROM "+table/' \
+add row5-caller export/export.go \
+	's/conn\.ExecContext\(ctx, queries\.Get\(view\)\)/conn.ExecContext(ctx, queries.Get(view)[:0]+"SELECT * FROM "+table)/' \
 	./queries '^TestNoSQLFromStrings$' \
-	'exportOne is handed SQL concatenated from a table name'
+	'the export view statement is concatenated from a table name'
 
 # The rows that held before issue 21, seen to hold by these:
 
 add faults ingest/client.go \
-	's/resp\.StatusCode == http\.StatusTooManyRequests \|\| resp\.StatusCode >= 500/resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode > 502/' \
+	's/case resp\.StatusCode >= 500:/case resp.StatusCode > 502:/' \
 	./ingest '^TestSyncWithFaults$' \
 	'500 and 502 answers are not retried'
 
 add token cmd/oncall-health/sync.go \
-	's/(\tclient := ingest\.NewClient\(token, co\)\n)/$1\tfmt.Fprintln(stderr, "sync: using token", token)\n/' \
+	's/(\tclient, opts, err := sf\.client\("sync"\)\n\tif err != nil \{\n\t\treturn err\n\t\}\n)/$1\tfmt.Fprintln(stderr, "sync: using token", os.Getenv("PAGERDUTY_TOKEN"))\n/' \
 	./cmd/oncall-health '^TestTokenNeverLeaks$' \
 	'sync prints the token on stderr'
 
