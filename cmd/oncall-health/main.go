@@ -33,8 +33,8 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/oncall-health/oncall-health/queries"
 	"github.com/oncall-health/oncall-health/analysis"
+	"github.com/oncall-health/oncall-health/queries"
 )
 
 func main() {
