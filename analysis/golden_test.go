@@ -194,7 +194,8 @@ func TestGoldenFigures(t *testing.T) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
 	}
-	// Six planted teams of two services each, and NoTeamServiceName's
+	// Six planted teams of two services each, the tied team
+	// (TiedTeamName, no services: 0 alerts), and NoTeamServiceName's
 	// alerts under "Unassigned": every alert is on one service, so the
 	// teams' alerts add up to the organisation's.
 	sum := 0
@@ -203,8 +204,8 @@ func TestGoldenFigures(t *testing.T) {
 		sum += tm.Alerts
 		teams[tm.Name] = tm.Alerts
 	}
-	if len(m.Teams) != 7 || sum != m.Org.Alerts {
-		t.Errorf("%d teams with %d alerts in all, organisation %d; want 6 planted teams and Unassigned, adding up", len(m.Teams), sum, m.Org.Alerts)
+	if len(m.Teams) != 8 || sum != m.Org.Alerts || teams[pagerdutytest.TiedTeamName] != 0 {
+		t.Errorf("%d teams with %d alerts in all, organisation %d; want 6 planted teams, the tied team with none and Unassigned, adding up", len(m.Teams), sum, m.Org.Alerts)
 	}
 	// OverloadedTeamName gets more than 200 alerts in every full week, and
 	// 2026-W45 (2 to 8 November) is a full week of the history.
