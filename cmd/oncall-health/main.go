@@ -72,6 +72,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// and its write-ahead log (which DuckDB creates itself, with the
 	// umask's permissions) hold names and e-mail addresses.
 	syscall.Umask(0o077)
+	// A write past the file size limit (RLIMIT_FSIZE) must fail with EFBIG,
+	// reported as one line, as a full disk's ENOSPC is: not kill the
+	// process. Go ignores SIGXFSZ on its own threads only; DuckDB writes
+	// (export's COPY, the database) on threads of its own, where the
+	// signal's default action would end the process without a word.
+	signal.Ignore(syscall.SIGXFSZ)
 	if len(args) == 0 {
 		return exitCode(usageErr("no command given"), stderr)
 	}
