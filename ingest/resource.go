@@ -289,15 +289,33 @@ type table[R any] struct {
 	view   string
 	fields []field[R]
 	write  string
-	key    func(*R) string
+	// then are named statements run after write, while the view is
+	// still staged, without parameters (membership tables copy the view in
+	// write, then delete their gone rows and insert).
+	then []string
+	key  func(*R) string
 }
 
 // load is the load that stages rows (the last of each key kept) and runs
-// t's write statement with args as its parameters; no rows, no statement.
+// t's write statement with args as its parameters, then t.then; no rows,
+// no statement.
 func (t *table[R]) load(rows []R, args ...any) load {
 	rows = dedupe(rows, t.key)
 	return func(ctx context.Context, s *syncer) error {
-		return upsert(ctx, s, t.view, t.fields, rows, t.write, args...)
+		if len(rows) == 0 {
+			return nil
+		}
+		return stage(ctx, s.conn, t.view, t.fields, rows, func() error {
+			if err := s.exec(ctx, t.write, args...); err != nil {
+				return err
+			}
+			for _, q := range t.then {
+				if err := s.exec(ctx, q); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 	}
 }
 

@@ -63,6 +63,12 @@ type Stats struct {
 	Requests  int64
 	Retries   int64
 	Elapsed   time.Duration
+	// Notes are facts about the account worth one line each (an account
+	// without teams).
+	Notes []string
+	// Warnings are problems with the data that did not stop the sync, one
+	// line each (items that could not be decoded, per resource).
+	Warnings []string
 }
 
 // Sync pulls the account's history from PagerDuty through c into db, which
@@ -102,6 +108,9 @@ func Sync(ctx context.Context, db *sql.DB, c *Client, o Options) (*Stats, error)
 		incidentsResource(), logEntriesResource(), oncallsResource(),
 	}
 	stats := &Stats{}
+	if err := s.exec(ctx, "sync-meta-history-start", o.Since); err != nil {
+		return nil, fmt.Errorf("sync: %w", err)
+	}
 	for _, st := range steps {
 		name := st.resourceName()
 		r0, t0, began := c.Counters.Requests.Load(), c.Counters.Retries.Load(), time.Now()
@@ -109,6 +118,14 @@ func Sync(ctx context.Context, db *sql.DB, c *Client, o Options) (*Stats, error)
 		s.resource, s.items = name, 0
 		s.pmu.Unlock()
 		n, err := st.sync(ctx, s)
+		var noTeams *TeamsUnavailableError
+		switch {
+		case errors.As(err, &noTeams):
+			stats.Notes = append(stats.Notes, noTeams.Error())
+			err = s.exec(ctx, "sync-meta-set", "teams_unavailable", o.Now().UTC())
+		case err == nil && name == "teams":
+			err = s.exec(ctx, "sync-meta-delete", "teams_unavailable")
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				// go-pagerduty flattens errors to text; say Canceled plainly.

@@ -37,7 +37,7 @@ func TestEveryStatementPrepares(t *testing.T) {
 	n := 0
 	for _, name := range Names() {
 		q := Get(name)
-		if strings.Contains(q, "staged_") || strings.Contains(q, "new_team_members") {
+		if strings.Contains(q, "staged_") || strings.Contains(q, "FROM new_") { // read a staged view or a copy of one
 			continue
 		}
 		n++

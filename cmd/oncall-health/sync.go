@@ -144,7 +144,9 @@ func syncHint(err error) string {
 }
 
 // syncInto opens the database and runs one sync, printing a line per
-// resource and a summary. It then derives the tables the reports read
+// resource, a summary, a "note:" line per fact about the account and, at
+// the end, a "warning:" line per problem with the data (all on stdout, the
+// sync's one stream). It then derives the tables the reports read
 // (with cfg), so that the work is done once per sync, not in the first
 // report after it.
 func syncInto(ctx context.Context, dbPath string, client *ingest.Client, o ingest.Options, cfg analysis.Config, stdout io.Writer) error {
@@ -173,6 +175,9 @@ func syncInto(ctx context.Context, dbPath string, client *ingest.Client, o inges
 	}
 	fmt.Fprintf(stdout, "sync done: %d items, %d requests, %d retries, %s\n",
 		st.Items, st.Requests, st.Retries, st.Elapsed.Round(time.Millisecond))
+	for _, n := range st.Notes {
+		fmt.Fprintf(stdout, "note: %s\n", oneLine(n))
+	}
 	// Derive on a new handle, with the sync's Go heap handed back. Measured
 	// on a year of the large organisation, it did not lower the peak RSS of
 	// sync plus derivation (959-1,046 MiB, BENCHMARKS.md); export needs it.
@@ -180,9 +185,15 @@ func syncInto(ctx context.Context, dbPath string, client *ingest.Client, o inges
 		return err
 	}
 	began := time.Now()
-	if _, err := analysis.Derive(ctx, db, cfg); err != nil {
+	warnings, err := analysis.Derive(ctx, db, cfg)
+	if err != nil {
 		return fmt.Errorf("derive report tables: %w", err)
 	}
 	fmt.Fprintf(stdout, "report tables derived in %s\n", time.Since(began).Round(time.Millisecond))
+	// The sync's own warnings (items it could not decode), then the data's
+	// (users without a usable time zone, deleted users), as report prints them.
+	for _, w := range append(st.Warnings, warnings...) {
+		fmt.Fprintf(stdout, "warning: %s\n", oneLine(w))
+	}
 	return nil
 }
