@@ -88,6 +88,7 @@ type Client struct {
 	Counters *Counters
 	retry    *retryPolicy
 	tokenVar string
+	api      *tolerantAPI // what Sync calls: PD's requests, decoded item by item
 }
 
 // NewClient returns a PagerDuty client for token. The token is only ever
@@ -158,7 +159,8 @@ func NewClient(token string, o ClientOptions) *Client {
 	}
 	pd := pagerduty.NewClient(token, opts...)
 	pd.HTTPClient = &http.Client{Transport: perRequest{rc.StandardClient().Transport}}
-	return &Client{PD: pd, Counters: counters, retry: policy, tokenVar: o.TokenVar}
+	return &Client{PD: pd, Counters: counters, retry: policy, tokenVar: o.TokenVar,
+		api: &tolerantAPI{pd: pd, base: o.APIURL, skipped: &skipCounts{}}}
 }
 
 // pacedTransport waits for the rate limiter before each attempt and reads

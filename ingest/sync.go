@@ -66,6 +66,10 @@ type Stats struct {
 	// Notes are facts about the account worth one line each (an account
 	// without teams).
 	Notes []string
+	// Skipped counts the items PagerDuty sent that could not be decoded
+	// (each skipped alone, the rest of its page kept); Warnings has a line
+	// per list that had some.
+	Skipped int
 	// Warnings are problems with the data that did not stop the sync, one
 	// line each (items that could not be decoded, per resource).
 	Warnings []string
@@ -101,7 +105,7 @@ func Sync(ctx context.Context, db *sql.DB, c *Client, o Options) (*Stats, error)
 		return nil, fmt.Errorf("sync: %w", err)
 	}
 	defer conn.Close()
-	s := &syncer{conn: conn, pd: c.PD, counters: c.Counters, o: o}
+	s := &syncer{conn: conn, pd: c.api, counters: c.Counters, o: o}
 	start := time.Now()
 	steps := []step{
 		usersResource(), teamsResource(), servicesResource(), escalationPoliciesResource(),
@@ -146,6 +150,8 @@ func Sync(ctx context.Context, db *sql.DB, c *Client, o Options) (*Stats, error)
 			o.OnResource(rs)
 		}
 	}
+	stats.Skipped = c.api.skipped.total()
+	stats.Warnings = append(stats.Warnings, c.api.skipped.warnings()...)
 	stats.Requests = c.Counters.Requests.Load()
 	stats.Retries = c.Counters.Retries.Load()
 	stats.Elapsed = time.Since(start)

@@ -199,3 +199,59 @@ func TestRealAccountShapes(t *testing.T) {
 		}
 	})
 }
+
+// TestUndecodableItems: the fake breaks about one log entry and one
+// incident in 50 (pagerdutytest.Corrupt of the id): a channel type that is
+// a number, which panics go-pagerduty's decoder, and an incident_number
+// that is a string. The sync skips exactly those items, keeps the rest of
+// their pages, and says how many per list in the summary and in one
+// warning line each.
+func TestUndecodableItems(t *testing.T) {
+	org := newOrg(t)
+	_, _, good := syncShapes(t, org, pagerdutytest.Shapes{})
+	stdout, _, bad := syncShapes(t, org, pagerdutytest.Shapes{BadItems: true})
+	ids := func(db *sql.DB, table string) map[string]bool {
+		rows, err := db.Query(`SELECT id FROM ` + table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		out := map[string]bool{}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			out[id] = true
+		}
+		return out
+	}
+	total := 0
+	for _, table := range []string{"incidents", "log_entries"} {
+		all, kept := ids(good, table), ids(bad, table)
+		// Kept: every item of the clean sync but the corrupted ones.
+		corrupt := 0
+		for id := range all {
+			switch {
+			case pagerdutytest.Corrupt(id):
+				corrupt++
+				if kept[id] {
+					t.Errorf("%s %s is corrupt but was stored", table, id)
+				}
+			case !kept[id]:
+				t.Errorf("%s %s is fine but was not stored", table, id)
+			}
+		}
+		if corrupt == 0 || len(kept) != len(all)-corrupt {
+			t.Errorf("%s: %d stored, want %d - %d corrupt", table, len(kept), len(all), corrupt)
+		}
+		want := fmt.Sprintf("warning: %s: skipped %d item(s) PagerDuty sent that could not be decoded", table, corrupt)
+		if n := strings.Count(stdout, want); n != 1 {
+			t.Errorf("%q printed %d times, want once:\n%s", want, n, stdout)
+		}
+		total += corrupt
+	}
+	if want := fmt.Sprintf(", %d items skipped (undecodable)\n", total); !strings.Contains(stdout, want) {
+		t.Errorf("summary lacks %q:\n%s", want, stdout)
+	}
+}

@@ -173,8 +173,12 @@ func syncInto(ctx context.Context, dbPath string, client *ingest.Client, o inges
 		}
 		return err
 	}
-	fmt.Fprintf(stdout, "sync done: %d items, %d requests, %d retries, %s\n",
-		st.Items, st.Requests, st.Retries, st.Elapsed.Round(time.Millisecond))
+	skipped := ""
+	if st.Skipped > 0 {
+		skipped = fmt.Sprintf(", %d items skipped (undecodable)", st.Skipped)
+	}
+	fmt.Fprintf(stdout, "sync done: %d items, %d requests, %d retries, %s%s\n",
+		st.Items, st.Requests, st.Retries, st.Elapsed.Round(time.Millisecond), skipped)
 	for _, n := range st.Notes {
 		fmt.Fprintf(stdout, "note: %s\n", oneLine(n))
 	}
