@@ -108,6 +108,10 @@ func (r *resource[T]) sync(ctx context.Context, s *syncer) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if s.from == nil {
+		s.from = map[string]time.Time{}
+	}
+	s.from[r.name] = from
 	return r.windows(ctx, s, from, s.o.Until, func(items []T, w window) error {
 		return r.store(ctx, s, items, w)
 	})

@@ -166,6 +166,9 @@ type syncer struct {
 	counters *Counters // read for Progress only
 	o        Options
 	mu       sync.Mutex // serialises writes on conn
+	// from is where each incremental resource's fetch started in this
+	// sync (set by its step, read by the steps after it).
+	from map[string]time.Time
 
 	pmu      sync.Mutex // guards resource and items: pages arrive concurrently
 	resource string     // the resource being synced, for progress

@@ -228,6 +228,11 @@ func (a *tolerantAPI) ListLogEntriesWithContext(ctx context.Context, o pagerduty
 	return &pagerduty.ListLogEntryResponse{APIListObject: meta, LogEntries: items}, nil
 }
 
+// GetIncidentWithContext is go-pagerduty's own: one object, no page to save.
+func (a *tolerantAPI) GetIncidentWithContext(ctx context.Context, id string) (*pagerduty.Incident, error) {
+	return a.pd.GetIncidentWithContext(ctx, id)
+}
+
 func (a *tolerantAPI) ListOnCallsWithContext(ctx context.Context, o pagerduty.ListOnCallOptions) (*pagerduty.ListOnCallsResponse, error) {
 	items, meta, err := list[pagerduty.OnCall](ctx, a, "/oncalls", o, "oncalls")
 	if err != nil {

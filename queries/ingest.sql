@@ -159,3 +159,8 @@ ON CONFLICT (key) DO UPDATE SET value_at = excluded.value_at;
 
 -- name: sync-meta-delete
 DELETE FROM sync_meta WHERE key = $1;
+
+-- name: open-incidents-before
+-- Stored incidents not resolved yet and created before $1 (the start of the
+-- sync's incidents window): a log entry may acknowledge or resolve them.
+SELECT id FROM incidents WHERE status <> 'resolved' AND created_at < $1;

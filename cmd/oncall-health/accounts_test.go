@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -9,8 +10,11 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/PagerDuty/go-pagerduty"
 
 	"github.com/oncall-health/oncall-health/ingest/pagerdutytest"
 )
@@ -253,5 +257,73 @@ func TestUndecodableItems(t *testing.T) {
 	}
 	if want := fmt.Sprintf(", %d items skipped (undecodable)\n", total); !strings.Contains(stdout, want) {
 		t.Errorf("summary lacks %q:\n%s", want, stdout)
+	}
+}
+
+// TestLateResolve: an incident created 30 days before the first sync's end
+// and resolved an hour after it (by the integration API) is resolved in the
+// database after the next incremental sync, although that sync's incidents
+// window (from the watermark less a look-back of one hour) does not reach
+// back to its creation: the resolve log entry brings it up to date.
+func TestLateResolve(t *testing.T) {
+	fastRetries(t)
+	org, err := pagerdutytest.Generate(pagerdutytest.Config{Size: pagerdutytest.Small, Seed: 3, End: relEnd, Days: 35})
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := org.End()
+	// The first incident created 30 days before the end: its number.
+	probe := httptest.NewServer(pagerdutytest.NewServer(org, pagerdutytest.Options{Token: "k", Now: org.End}))
+	pd := pagerduty.NewClient("k", pagerduty.WithAPIEndpoint(probe.URL))
+	r, err := pd.ListIncidentsWithContext(context.Background(), pagerduty.ListIncidentsOptions{
+		Since: end.AddDate(0, 0, -30).Format(time.RFC3339), Until: end.AddDate(0, 0, -29).Format(time.RFC3339), Limit: 1})
+	probe.Close()
+	if err != nil || len(r.Incidents) == 0 {
+		t.Fatalf("no incident 30 days before the end: %v", err)
+	}
+	late := r.Incidents[0]
+	at := end.Add(time.Hour)
+
+	var mu sync.Mutex
+	now := end
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	const key = "pdkey-late"
+	hs := httptest.NewServer(pagerdutytest.NewServer(org, pagerdutytest.Options{Token: key, Now: clock,
+		Shapes: pagerdutytest.Shapes{LateResolve: pagerdutytest.LateResolve{Number: int(late.IncidentNumber), At: at}}}))
+	t.Cleanup(hs.Close)
+	db := filepath.Join(t.TempDir(), "pd.duckdb")
+	env := map[string]string{"PAGERDUTY_TOKEN": key, "PAGERDUTY_OAUTH_TOKEN": ""}
+	syncTo := func(until time.Time) {
+		t.Helper()
+		code, _, stderr := runCmd(t, env, "sync", "--db", db, "--api-url", hs.URL, "--rate", "0", "--look-back", "1h",
+			"--since", org.Start().Format(time.RFC3339), "--until", until.Format(time.RFC3339))
+		if code != 0 {
+			t.Fatalf("sync: exit %d: %s", code, stderr)
+		}
+	}
+	state := func() (string, sql.NullTime) {
+		t.Helper()
+		sdb, err := sql.Open("duckdb", db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sdb.Close()
+		var status string
+		var resolved sql.NullTime
+		if err := sdb.QueryRow(`SELECT status, resolved_at FROM incidents WHERE id = $1`, late.ID).Scan(&status, &resolved); err != nil {
+			t.Fatal(err)
+		}
+		return status, resolved
+	}
+	syncTo(end)
+	if st, res := state(); st != "triggered" || res.Valid {
+		t.Fatalf("after the first sync: %s %v, want triggered and not resolved", st, res)
+	}
+	mu.Lock()
+	now = end.Add(2 * time.Hour)
+	mu.Unlock()
+	syncTo(end.Add(2 * time.Hour))
+	if st, res := state(); st != "resolved" || !res.Valid || !res.Time.Equal(at) {
+		t.Errorf("after the incremental sync: %s %v, want resolved at %s", st, res, at)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Shapes are what real PagerDuty accounts send beyond the synthetic
@@ -48,6 +49,18 @@ type Shapes struct {
 	// string. The responses then do not match the OpenAPI description, on
 	// purpose.
 	BadItems bool
+	// LateResolve resolves one incident late: the incident numbered
+	// LateResolve.Number is served triggered (its own acknowledge and
+	// resolve log entries left out) until the fake's clock reaches
+	// LateResolve.At, and from then on resolved at At, with one
+	// resolve_log_entry at At in /log_entries (by the integration API).
+	LateResolve LateResolve
+}
+
+// LateResolve is Shapes.LateResolve; the zero Number is off.
+type LateResolve struct {
+	Number int
+	At     time.Time
 }
 
 // MergeEvery and SecondTeamEvery select the incidents Shapes.Merged and
@@ -67,7 +80,10 @@ func Corrupt(id string) bool {
 	return h.Sum32()%50 == 0
 }
 
-func (sh Shapes) on() bool { return sh != Shapes{} }
+func (sh Shapes) on() bool {
+	return sh.NoTeams != 0 || sh.PermanentOncall || sh.Merged || sh.SecondTeam || sh.DeletedUser != "" ||
+		sh.NoTimeZone != "" || sh.BadItems || sh.LateResolve.Number > 0
+}
 
 // PermanentManager returns the user Shapes.PermanentOncall serves as a
 // permanent on-call and the escalation policy they are named in.
@@ -180,6 +196,13 @@ func (s *Server) shape(pattern string, r *http.Request, body []byte) []byte {
 			if sh.SecondTeam && n%SecondTeamEvery == 0 {
 				secondTeam(it)
 			}
+			if ln := sh.LateResolve.Number; ln > 0 && n == ln {
+				if s.now().Before(sh.LateResolve.At) {
+					it["status"], it["resolved_at"] = "triggered", nil
+				} else {
+					it["status"], it["resolved_at"] = "resolved", sh.LateResolve.At.UTC().Format(time.RFC3339)
+				}
+			}
 			if sh.BadItems && Corrupt(asString(it["id"])) {
 				it["incident_number"] = "#" + strconv.Itoa(n)
 			}
@@ -192,6 +215,25 @@ func (s *Server) shape(pattern string, r *http.Request, body []byte) []byte {
 					it["channel"] = map[string]any{"type": 7}
 				}
 			}
+		}
+		if n := sh.LateResolve.Number; n > 0 && n <= len(o.incidents) {
+			id := o.incID.encode(uint64(n - 1))
+			var kept []any
+			for _, x := range items("log_entries") {
+				it := x.(map[string]any)
+				inc, _ := it["incident"].(map[string]any)
+				if t := it["type"]; inc != nil && inc["id"] == id && (t == "acknowledge_log_entry" || t == "resolve_log_entry") {
+					continue
+				}
+				kept = append(kept, it)
+			}
+			if kept == nil {
+				kept = []any{}
+			}
+			if e := s.lateResolveEntry(r.URL.Query(), pattern, r.PathValue("id")); e != nil {
+				kept = append([]any{e}, kept...) // newest first
+			}
+			doc["log_entries"] = kept
 		}
 	case "GET /oncalls":
 		if sh.PermanentOncall {
@@ -216,6 +258,45 @@ func (s *Server) shape(pattern string, r *http.Request, body []byte) []byte {
 		return body
 	}
 	return out
+}
+
+// lateResolveEntry is the resolve entry of Shapes.LateResolve when the
+// fake's clock has reached it and q asks for the first page of a range
+// holding it, else nil.
+func (s *Server) lateResolveEntry(q url.Values, pattern, incID string) any {
+	o := s.org
+	lr := s.opts.Shapes.LateResolve
+	i := lr.Number - 1
+	id := o.incID.encode(uint64(i))
+	if s.now().Before(lr.At) || (pattern == "GET /incidents/{id}/log_entries" && incID != id) {
+		return nil
+	}
+	if off := q.Get("offset"); off != "" && off != "0" {
+		return nil
+	}
+	loc, err := parseZone(q)
+	if err != nil {
+		return nil
+	}
+	since, hasSince, _ := timeParam(q, "since", loc)
+	until, hasUntil, _ := timeParam(q, "until", loc)
+	if (hasSince && lr.At.Before(since)) || (hasUntil && !lr.At.Before(until)) {
+		return nil
+	}
+	b := []byte(`{"id":`)
+	b = appendStr(b, "RLATE"+id)
+	b = append(b, `,"type":"resolve_log_entry","summary":"Resolved through the integration API.","created_at":`...)
+	b = appendStr(b, lr.At.UTC().Format(time.RFC3339))
+	b = append(b, `,"agent":`...)
+	b = o.integrationRef(b, int(o.incidents[i].service), true)
+	b = append(b, `,"channel":{"type":"api"},"service":`...)
+	b = o.serviceRef(b, int(o.incidents[i].service))
+	b = append(b, `,"incident":`...)
+	b = o.incidentRef(b, i)
+	b = append(b, `,"teams":[],"contexts":[],"event_details":{}}`...)
+	var v any
+	_ = json.Unmarshal(b, &v)
+	return v
 }
 
 // permanentEntry is the permanent on-call of Shapes.PermanentOncall when
