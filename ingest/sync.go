@@ -151,6 +151,7 @@ func Sync(ctx context.Context, db *sql.DB, c *Client, o Options) (*Stats, error)
 		}
 	}
 	stats.Skipped = c.api.skipped.total()
+	stats.Warnings = append(stats.Warnings, s.warnings...)
 	stats.Warnings = append(stats.Warnings, c.api.skipped.warnings()...)
 	stats.Requests = c.Counters.Requests.Load()
 	stats.Retries = c.Counters.Retries.Load()
@@ -170,6 +171,9 @@ type syncer struct {
 	// sync (set by its step, read by the steps after it).
 	from map[string]time.Time
 
+	wmu      sync.Mutex // guards warnings
+	warnings []string   // problems that did not stop the sync, for Stats.Warnings
+
 	pmu      sync.Mutex // guards resource and items: pages arrive concurrently
 	resource string     // the resource being synced, for progress
 	items    int        // its items so far
@@ -188,6 +192,13 @@ func (s *syncer) progress(items int, done float64) {
 		Resource: s.resource, Items: s.items, Done: done,
 		Requests: s.counters.Requests.Load(), Retries: s.counters.Retries.Load(),
 	})
+}
+
+// warn records a problem that does not stop the sync (Stats.Warnings).
+func (s *syncer) warn(msg string) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	s.warnings = append(s.warnings, msg)
 }
 
 // tx runs fn inside one transaction on the sync's connection.

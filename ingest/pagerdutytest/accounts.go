@@ -55,6 +55,61 @@ type Shapes struct {
 	// LateResolve.At, and from then on resolved at At, with one
 	// resolve_log_entry at At in /log_entries (by the integration API).
 	LateResolve LateResolve
+	// ManyAlerts gives the incident numbered ManyAlerts.Number
+	// ManyAlerts.Alerts alerts of its own instead of the organisation's:
+	// alerts 0, 2, 4, ... resolved, the others triggered, one second apart
+	// from its creation (alert_counts follow). With more than 10,000 the
+	// list cannot be paged through whole (the offset cap), only by status.
+	ManyAlerts ManyAlerts
+}
+
+// ManyAlerts is Shapes.ManyAlerts; the zero Number is off.
+type ManyAlerts struct{ Number, Alerts int }
+
+// manyAlerts answers /incidents/{id}/alerts for Shapes.ManyAlerts, with
+// PagerDuty's paging, offset cap and statuses[] filter.
+func (s *Server) manyAlerts(r *http.Request) (int, []byte) {
+	q := r.URL.Query()
+	pg, err := parsePaging(q)
+	if err != nil {
+		return http.StatusBadRequest, err.body()
+	}
+	o := s.org
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	ma := s.opts.Shapes.ManyAlerts
+	i := ma.Number - 1
+	if i >= len(o.incidents) {
+		return http.StatusNotFound, notFoundBody
+	}
+	statuses := arrayParam(q, "statuses")
+	status := func(a int) string {
+		if a%2 == 0 {
+			return "resolved"
+		}
+		return "triggered"
+	}
+	l := filtered(span{0, ma.Alerts, false}, func(a int) bool { return len(statuses) == 0 || contains(statuses, status(a)) })
+	incID := o.incID.encode(uint64(i))
+	inc := &o.incidents[i]
+	return http.StatusOK, page("alerts", l, pg, func(b []byte, a int) []byte {
+		id := "PMANY" + strconv.Itoa(a)
+		b = append(b, `{"id":`...)
+		b = appendStr(b, id)
+		b = append(b, `,"type":"alert","summary":"Alert flood","self":`...)
+		b = appendStr(b, apiBase+"/incidents/"+incID+"/alerts/"+id)
+		b = append(b, `,"html_url":`...)
+		b = appendStr(b, htmlBase+"/alerts/"+id)
+		b = append(b, `,"created_at":`...)
+		b = appendTime(b, inc.created+int64(a), time.UTC)
+		b = append(b, `,"status":"`+status(a)+`","alert_key":"flood","service":`...)
+		b = o.serviceRef(b, int(inc.service))
+		b = append(b, `,"incident":`...)
+		b = o.incidentRef(b, i)
+		b = append(b, `,"suppressed":false,"severity":"critical","integration":`...)
+		b = o.integrationRef(b, int(inc.service), false)
+		return append(b, `,"body":{"type":"alert_body","contexts":[],"details":{}}}`...)
+	})
 }
 
 // LateResolve is Shapes.LateResolve; the zero Number is off.
@@ -82,7 +137,7 @@ func Corrupt(id string) bool {
 
 func (sh Shapes) on() bool {
 	return sh.NoTeams != 0 || sh.PermanentOncall || sh.Merged || sh.SecondTeam || sh.DeletedUser != "" ||
-		sh.NoTimeZone != "" || sh.BadItems || sh.LateResolve.Number > 0
+		sh.NoTimeZone != "" || sh.BadItems || sh.LateResolve.Number > 0 || sh.ManyAlerts.Number > 0
 }
 
 // PermanentManager returns the user Shapes.PermanentOncall serves as a
@@ -195,6 +250,10 @@ func (s *Server) shape(pattern string, r *http.Request, body []byte) []byte {
 			}
 			if sh.SecondTeam && n%SecondTeamEvery == 0 {
 				secondTeam(it)
+			}
+			if sh.ManyAlerts.Number > 0 && n == sh.ManyAlerts.Number {
+				k := sh.ManyAlerts.Alerts
+				it["alert_counts"] = map[string]any{"all": k, "triggered": k / 2, "resolved": k - k/2}
 			}
 			if ln := sh.LateResolve.Number; ln > 0 && n == ln {
 				if s.now().Before(sh.LateResolve.At) {
@@ -338,13 +397,14 @@ func asString(v any) string {
 }
 
 // ShapeNames are the names ParseShapes reads, in the order of Shapes.
-var ShapeNames = []string{"no-teams", "no-teams-403", "permanent-oncall", "merged", "second-team", "deleted-user", "no-time-zone", "bad-items"}
+var ShapeNames = []string{"no-teams", "no-teams-403", "permanent-oncall", "merged", "second-team", "deleted-user", "no-time-zone", "bad-items", "many-alerts"}
 
 // ParseShapes reads a comma-separated list of ShapeNames (the fake-api
 // command's --shapes): "no-teams" is NoTeams 402 ("no-teams-403": 403),
 // "deleted-user" deletes NightOwlUserName and "no-time-zone" nulls
-// StretchUserName's zone; "all" is every shape but bad-items and
-// no-teams-403. Empty is none.
+// StretchUserName's zone, "many-alerts" gives incident 1 10,050 alerts;
+// "all" is every shape but bad-items, many-alerts and no-teams-403. Empty
+// is none.
 func ParseShapes(list string) (Shapes, error) {
 	var sh Shapes
 	for _, name := range strings.Split(list, ",") {
@@ -369,6 +429,8 @@ func ParseShapes(list string) (Shapes, error) {
 			sh.NoTimeZone = StretchUserName
 		case "bad-items":
 			sh.BadItems = true
+		case "many-alerts":
+			sh.ManyAlerts = ManyAlerts{Number: 1, Alerts: 10050}
 		default:
 			return Shapes{}, fmt.Errorf("shape %q: want a comma-separated list of %s or all: %w", name, strings.Join(ShapeNames, ", "), ErrBadConfig)
 		}

@@ -196,6 +196,8 @@ func (s *Server) routes() *http.ServeMux {
 	return mux
 }
 
+var notFoundBody = (&apiError{code: 2100, message: "Not Found"}).body()
+
 func notFound(*http.Request) ([]byte, *apiError) {
 	return nil, &apiError{status: http.StatusNotFound, code: 2100, message: "Not Found"}
 }
@@ -305,6 +307,10 @@ func (s *Server) answer(r *http.Request, key string, ep endpoint) (int, []byte) 
 	sh := s.opts.Shapes
 	if key == "GET /teams" && sh.NoTeams != 0 {
 		return sh.NoTeams, sh.noTeamsError().body()
+	}
+	if n := sh.ManyAlerts.Number; key == "GET /incidents/{id}/alerts" && n > 0 &&
+		r.PathValue("id") == s.org.incID.encode(uint64(n-1)) {
+		return s.manyAlerts(r)
 	}
 	status, body := s.handle(r, ep)
 	if status == http.StatusOK && sh.on() {
