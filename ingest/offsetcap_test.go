@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PagerDuty/go-pagerduty"
 
@@ -93,5 +94,42 @@ func TestWholeListOverOffsetCap(t *testing.T) {
 	}
 	if len(s.warnings) != 1 || !strings.Contains(s.warnings[0], "users: PagerDuty lets a client page through 10000 items") {
 		t.Errorf("warnings %q, want one about users and the cap", s.warnings)
+	}
+}
+
+// TestHistoryStart: sync_meta 'history_start' is the first sync's Since; a
+// later incremental sync with an earlier (default) Since leaves it, a
+// --full sync from earlier moves it back.
+func TestHistoryStart(t *testing.T) {
+	org, err := pagerdutytest.Generate(pagerdutytest.Config{Size: pagerdutytest.Small, Seed: 3, End: testEnd, Days: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := pagerdutytest.NewServer(org, pagerdutytest.Options{Token: testToken})
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	f := &fixture{org: org, srv: srv, url: hs.URL}
+	db := openDB(t, filepath.Join(t.TempDir(), "pd.duckdb"))
+	start := func() string {
+		var at string
+		if err := db.QueryRow(`SELECT strftime(value_at, '%Y-%m-%d') FROM sync_meta WHERE key = 'history_start'`).Scan(&at); err != nil {
+			t.Fatal(err)
+		}
+		return at
+	}
+	day := func(d int) time.Time { return org.End().AddDate(0, 0, -d) }
+	for _, c := range []struct {
+		name  string
+		o     Options
+		after string
+	}{
+		{"first sync: its since", Options{Since: day(2)}, "2026-11-14"},
+		{"incremental from earlier: unchanged", Options{Since: day(3)}, "2026-11-14"},
+		{"full from earlier: moved back", Options{Since: day(3), Full: true}, "2026-11-13"},
+	} {
+		f.sync(t, db, f.client(ClientOptions{}), c.o)
+		if got := start(); got != c.after {
+			t.Errorf("%s: history_start %s, want %s", c.name, got, c.after)
+		}
 	}
 }

@@ -112,8 +112,16 @@ func Sync(ctx context.Context, db *sql.DB, c *Client, o Options) (*Stats, error)
 		incidentsResource(), logEntriesResource(), oncallsResource(),
 	}
 	stats := &Stats{}
-	if err := s.exec(ctx, "sync-meta-history-start", o.Since); err != nil {
+	// The synced range starts at the first sync's Since (a --full sync's
+	// when earlier); an incremental sync's default Since says nothing.
+	var synced int
+	if err := conn.QueryRowContext(ctx, queries.Get("sync-state-count")).Scan(&synced); err != nil {
 		return nil, fmt.Errorf("sync: %w", err)
+	}
+	if synced == 0 || o.Full {
+		if err := s.exec(ctx, "sync-meta-history-start", o.Since); err != nil {
+			return nil, fmt.Errorf("sync: %w", err)
+		}
 	}
 	for _, st := range steps {
 		name := st.resourceName()

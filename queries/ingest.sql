@@ -148,10 +148,13 @@ INSERT OR REPLACE INTO permanent_oncalls (user_id, escalation_policy_id, escalat
 SELECT user_id, escalation_policy_id, escalation_level, $1 FROM staged_permanent_oncalls;
 
 -- name: sync-meta-history-start
--- $1: the sync's since; the earliest one stays (a --full sync from earlier
--- moves it back).
+-- $1: the since of a first sync (no watermark stored yet) or of a --full
+-- sync; the earliest one stays (a --full sync from earlier moves it back).
 INSERT INTO sync_meta (key, value_at) VALUES ('history_start', $1)
 ON CONFLICT (key) DO UPDATE SET value_at = least(sync_meta.value_at, excluded.value_at);
+
+-- name: sync-state-count
+SELECT count(*) FROM sync_state;
 
 -- name: sync-meta-set
 INSERT INTO sync_meta (key, value_at) VALUES ($1, $2)
