@@ -95,24 +95,28 @@ func decodeItem[T any](raw json.RawMessage) (item T, err error) {
 }
 
 // decodePage reads a list response: its paging fields and the items under
-// key, each decoded alone. It returns the items that decode and an error
-// per item that does not; a body that is not a list response at all is
-// an error.
+// key: all at once, or, when that fails, each alone. It returns the items
+// that decode and an error per item that does not; a body that is not a
+// list response at all is an error.
 func decodePage[T any](body []byte, key string) ([]T, pagerduty.APIListObject, []error, error) {
 	var meta pagerduty.APIListObject
 	var doc map[string]json.RawMessage
 	if err := json.Unmarshal(body, &doc); err != nil {
 		return nil, meta, nil, fmt.Errorf("decode page: %w", err)
 	}
-	var raws []json.RawMessage
-	if err := json.Unmarshal(doc[key], &raws); err != nil {
-		return nil, meta, nil, fmt.Errorf("decode page: %q: %w", key, err)
-	}
 	// Paging fields one by one too: a null or odd total must not lose the page.
 	_ = json.Unmarshal(doc["limit"], &meta.Limit)
 	_ = json.Unmarshal(doc["offset"], &meta.Offset)
 	_ = json.Unmarshal(doc["more"], &meta.More)
 	_ = json.Unmarshal(doc["total"], &meta.Total)
+	// The common case first: every item decodes, in one pass over the items.
+	if all, err := decodeItem[[]T](doc[key]); err == nil {
+		return all, meta, nil, nil
+	}
+	var raws []json.RawMessage
+	if err := json.Unmarshal(doc[key], &raws); err != nil {
+		return nil, meta, nil, fmt.Errorf("decode page: %q: %w", key, err)
+	}
 	items := make([]T, 0, len(raws))
 	var bad []error
 	for i, raw := range raws {

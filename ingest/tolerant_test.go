@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
 	"testing"
 
 	"github.com/PagerDuty/go-pagerduty"
@@ -86,6 +88,38 @@ func FuzzDecodeItem(f *testing.F) {
 			}
 			if kept+bad != 3 || kept < 2 {
 				t.Fatalf("%s: kept %d, bad %d of 3 with item %q", c.key, kept, bad, item)
+			}
+		}
+	})
+}
+
+// BenchmarkDecodeLogEntryPage compares decodePage (tolerant) on a page of
+// 100 log entries (with channels) of the fake with go-pagerduty's one
+// json.Unmarshal of the whole page.
+func BenchmarkDecodeLogEntryPage(b *testing.B) {
+	f := newFixture(b, 1)
+	req, _ := http.NewRequest(http.MethodGet, f.url+"/log_entries?limit=100&include%5B%5D=channels&since="+iso(f.org.End().AddDate(0, 0, -7))+"&until="+iso(f.org.End()), nil)
+	req.Header.Set("Authorization", "Token token="+testToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	b.Run("tolerant", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			if items, _, _, err := decodePage[pagerduty.LogEntry](body, "log_entries"); err != nil || len(items) != 100 {
+				b.Fatal(len(items), err)
+			}
+		}
+	})
+	b.Run("whole page", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			var r pagerduty.ListLogEntryResponse
+			if err := json.Unmarshal(body, &r); err != nil || len(r.LogEntries) != 100 {
+				b.Fatal(err)
 			}
 		}
 	})
