@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -46,7 +47,8 @@ func alertFrom(incidentID string, a *pagerduty.IncidentAlert) alertRow {
 
 // listAlerts fetches one page of the alerts of incident q.parent.
 func listAlerts(ctx context.Context, pd pagerDuty, q query) (page[pagerduty.IncidentAlert], error) {
-	r, err := pd.ListIncidentAlertsWithContext(ctx, q.parent, pagerduty.ListIncidentAlertsOptions{Limit: PageLimit, Offset: q.offset})
+	r, err := pd.ListIncidentAlertsWithContext(ctx, q.parent, pagerduty.ListIncidentAlertsOptions{
+		Limit: PageLimit, Offset: q.offset, Total: q.total, Statuses: q.statuses})
 	if err != nil {
 		return page[pagerduty.IncidentAlert]{}, fmt.Errorf("fetch alerts of incident %s: %w", q.parent, err)
 	}
@@ -88,7 +90,7 @@ func (s *syncer) fetchAlerts(ctx context.Context, incs []pagerduty.Incident, sto
 	g.SetLimit(s.o.Concurrency)
 	for _, id := range todo {
 		g.Go(func() error {
-			alerts, err := pagesFrom(gctx, s.pd, listAlerts, query{parent: id}, nil)
+			alerts, err := s.alertsOf(gctx, id)
 			if err != nil {
 				return err
 			}
@@ -105,6 +107,37 @@ func (s *syncer) fetchAlerts(ctx context.Context, incs []pagerduty.Incident, sto
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, stale, nil
+}
+
+// alertsOf fetches the alerts of incident id. An incident with more alerts
+// than the offset cap lets a client page through (its first page says how
+// many) is fetched as its triggered and its resolved alerts, each a list of
+// its own; a part still over the cap is stored as far as it can be fetched,
+// with a warning.
+func (s *syncer) alertsOf(ctx context.Context, id string) ([]pagerduty.IncidentAlert, error) {
+	first, err := listAlerts(ctx, s.pd, query{parent: id, total: true})
+	if err != nil || !first.more {
+		return first.items, err
+	}
+	if first.total <= OffsetCap {
+		rest, err := pagesFrom(ctx, s.pd, listAlerts, query{parent: id, offset: PageLimit}, nil)
+		if !errors.Is(err, ErrOffsetCap) { // no total sent and over the cap: split below
+			return append(first.items, rest...), err
+		}
+	}
+	var out []pagerduty.IncidentAlert
+	for _, st := range []string{"triggered", "resolved"} {
+		part, err := pagesFrom(ctx, s.pd, listAlerts, query{parent: id, statuses: []string{st}}, nil)
+		if errors.Is(err, ErrOffsetCap) {
+			s.warn(fmt.Sprintf("alerts of incident %s: more %s alerts than PagerDuty's offset cap of %d lets a client page through; the first %d were stored", id, st, OffsetCap, len(part)))
+			err = nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, part...)
+	}
+	return out, nil
 }
 
 // syntheticID is the id of the alert stored for an incident with one alert

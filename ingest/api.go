@@ -20,6 +20,7 @@ type pagerDuty interface {
 	ListIncidentAlertsWithContext(context.Context, string, pagerduty.ListIncidentAlertsOptions) (*pagerduty.ListAlertsResponse, error)
 	ListLogEntriesWithContext(context.Context, pagerduty.ListLogEntriesOptions) (*pagerduty.ListLogEntryResponse, error)
 	ListOnCallsWithContext(context.Context, pagerduty.ListOnCallOptions) (*pagerduty.ListOnCallsResponse, error)
+	GetIncidentWithContext(context.Context, string) (*pagerduty.Incident, error)
 }
 
 var _ pagerDuty = (*pagerduty.Client)(nil)

@@ -91,6 +91,7 @@ type Client struct {
 	// apiURL is for the requests go-pagerduty cannot decode leniently
 	// (notes.go); they go through PD.Do, which adds the auth header.
 	apiURL string
+	api    *tolerantAPI // what Sync calls: PD's requests, decoded item by item
 }
 
 // NewClient returns a PagerDuty client for token. The token is only ever
@@ -161,7 +162,8 @@ func NewClient(token string, o ClientOptions) *Client {
 	}
 	pd := pagerduty.NewClient(token, opts...)
 	pd.HTTPClient = &http.Client{Transport: perRequest{rc.StandardClient().Transport}}
-	return &Client{PD: pd, Counters: counters, retry: policy, tokenVar: o.TokenVar, apiURL: o.APIURL}
+	return &Client{PD: pd, Counters: counters, retry: policy, tokenVar: o.TokenVar, apiURL: o.APIURL,
+		api: &tolerantAPI{pd: pd, base: o.APIURL, skipped: &skipCounts{}}}
 }
 
 // pacedTransport waits for the rate limiter before each attempt and reads

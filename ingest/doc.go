@@ -15,5 +15,16 @@
 // fetched, how items become rows and whether it is incremental. The window
 // splitting, paging and loading are written once in resource.go, the Arrow
 // staging in arrow_stage.go; the go-pagerduty calls the sync makes sit
-// behind the small interface of api.go.
+// behind the small interface of api.go, which tolerant.go implements with
+// go-pagerduty's requests decoded item by item (an item that does not
+// decode is skipped and counted, never fatal).
+//
+// Real accounts: an account without teams (/teams answers 402 or 403) syncs
+// without them (TeamsUnavailableError, sync_meta 'teams_unavailable');
+// permanent on-calls (start and end null) go to permanent_oncalls; every
+// team of incidents, services and policies to the *_teams tables;
+// resolve_reason.type to incidents.resolve_reason; lists over the offset
+// cap that time cannot split are split by status (alerts) or stored up to
+// the cap with a warning; incidents acknowledged or resolved after the
+// look-back are fetched again from their log entries.
 package ingest

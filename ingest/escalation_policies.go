@@ -8,7 +8,8 @@ import (
 )
 
 // escalation_policies: the account's escalation policies with their
-// (first) team. A whole list.
+// teams (the first in escalation_policies.team_id, all in
+// escalation_policy_teams). A whole list.
 
 type policyRow struct{ ID, Name, TeamID string }
 
@@ -22,6 +23,9 @@ var policyTable = &table[policyRow]{
 	},
 }
 
+// policyTeamTable holds every team of each escalation policy.
+var policyTeamTable = memberTable("escalation-policy", "escalation_policy_id")
+
 func escalationPoliciesResource() *resource[pagerduty.EscalationPolicy] {
 	return &resource[pagerduty.EscalationPolicy]{
 		name: "escalation_policies",
@@ -32,12 +36,17 @@ func escalationPoliciesResource() *resource[pagerduty.EscalationPolicy] {
 			}
 			return page[pagerduty.EscalationPolicy]{items: r.EscalationPolicies, more: r.More, total: r.Total}, nil
 		},
-		rows: into(policyTable, func(p *pagerduty.EscalationPolicy, _ window) (policyRow, bool) {
-			row := policyRow{ID: p.ID, Name: p.Name}
-			if len(p.Teams) > 0 {
-				row.TeamID = p.Teams[0].ID
+		rows: func(_ context.Context, _ *syncer, items []pagerduty.EscalationPolicy, _ window) ([]load, error) {
+			var rows []policyRow
+			var teams []memberRow
+			for _, p := range items {
+				rows = append(rows, policyRow{ID: p.ID, Name: p.Name})
+				if len(p.Teams) > 0 {
+					rows[len(rows)-1].TeamID = p.Teams[0].ID
+				}
+				teams = membersOf(teams, p.ID, len(p.Teams), func(i int) string { return p.Teams[i].ID })
 			}
-			return row, true
-		}),
+			return []load{policyTable.load(rows), wholeMembers(policyTeamTable, teams, "clear-escalation-policy-teams")}, nil
+		},
 	}
 }

@@ -11,7 +11,9 @@ import (
 )
 
 // incidents: incremental by created_at, in windows of 30 days; each window
-// is stored with the alerts of its incidents (alerts.go).
+// is stored with the alerts of its incidents (alerts.go) and every team of
+// each incident (incident_teams; the first also in incidents.team_id). A
+// window whose incidents carry no team at all leaves incident_teams as is.
 
 type incidentRow struct {
 	ID                 string
@@ -23,6 +25,7 @@ type incidentRow struct {
 	CreatedAt          time.Time
 	ResolvedAt         time.Time
 	UpdatedAt          time.Time
+	ResolveReason      string // resolve_reason.type, e.g. merge_resolve_reason
 }
 
 var incidentTable = &table[incidentRow]{
@@ -40,8 +43,12 @@ var incidentTable = &table[incidentRow]{
 		timeField("created_at", func(r *incidentRow) time.Time { return r.CreatedAt }),
 		timeField("resolved_at", func(r *incidentRow) time.Time { return r.ResolvedAt }),
 		timeField("updated_at", func(r *incidentRow) time.Time { return r.UpdatedAt }),
+		strField("resolve_reason", true, func(r *incidentRow) string { return r.ResolveReason }),
 	},
 }
+
+// incidentTeamTable holds every team of each incident.
+var incidentTeamTable = memberTable("incident", "incident_id")
 
 func incidentFrom(in *pagerduty.Incident) incidentRow {
 	return incidentRow{
@@ -56,6 +63,7 @@ func incidentFrom(in *pagerduty.Incident) incidentRow {
 		CreatedAt:          parseTime(in.CreatedAt),
 		ResolvedAt:         parseTime(in.ResolvedAt),
 		UpdatedAt:          parseTime(in.UpdatedAt),
+		ResolveReason:      in.ResolveReason.Type,
 	}
 }
 
@@ -88,6 +96,13 @@ func incidentsResource() *resource[pagerduty.Incident] {
 				row := incidentFrom(in)
 				return row, w.holds(row.CreatedAt)
 			})
+			var teams []memberRow
+			for i := range items {
+				if w.holds(parseTime(items[i].CreatedAt)) {
+					ts := items[i].Teams
+					teams = membersOf(teams, items[i].ID, len(ts), func(k int) string { return ts[k].ID })
+				}
+			}
 			alerts, stale, err := s.fetchAlerts(ctx, items, stored)
 			if err != nil {
 				return nil, err
@@ -96,7 +111,7 @@ func incidentsResource() *resource[pagerduty.Incident] {
 			for _, id := range stale {
 				loads = append(loads, statement("delete-alert", id))
 			}
-			return append(loads, incidentTable.load(rows), alertTable.load(alerts)), nil
+			return append(loads, incidentTable.load(rows), incidentTeamTable.load(teams), alertTable.load(alerts)), nil
 		},
 	}
 }

@@ -7,10 +7,14 @@ import (
 	"time"
 
 	"github.com/PagerDuty/go-pagerduty"
+
+	"github.com/oncall-health/oncall-health/queries"
 )
 
 // log_entries: the account's global log entries, notification channels
-// included; incremental by created_at, in windows of 30 days.
+// included; incremental by created_at, in windows of 30 days. Acknowledge
+// and resolve entries of incidents older than the incidents window bring
+// those incidents up to date (lateIncidents).
 
 type logEntryRow struct {
 	ID, Type              string
@@ -45,14 +49,88 @@ func logEntriesResource() *resource[pagerduty.LogEntry] {
 		name: "log_entries",
 		span: 30 * 24 * time.Hour,
 		list: listLogEntries,
-		rows: func(_ context.Context, _ *syncer, items []pagerduty.LogEntry, w window) ([]load, error) {
+		rows: func(ctx context.Context, s *syncer, items []pagerduty.LogEntry, w window) ([]load, error) {
 			rows := rowsOf(items, w, func(le *pagerduty.LogEntry, w window) (logEntryRow, bool) {
 				row := logEntryFrom(le)
 				return row, w.holds(row.CreatedAt)
 			})
-			return []load{logEntryTable.load(rows, w.from, w.to)}, nil
+			late, err := s.lateIncidents(ctx, rows)
+			if err != nil {
+				return nil, err
+			}
+			return append([]load{logEntryTable.load(rows, w.from, w.to)}, late...), nil
 		},
 	}
+}
+
+// lateIncidents are the loads that bring up to date the stored incidents
+// that rows acknowledge or resolve but that this sync's incidents window
+// did not cover: an incident acknowledged or resolved long after it was
+// created (beyond the look-back) changes only in its log entries, which
+// are fetched by their own time. Each such incident still open in the
+// database is fetched again (GET /incidents/{id}) and stored with its teams
+// and alerts.
+func (s *syncer) lateIncidents(ctx context.Context, rows []logEntryRow) ([]load, error) {
+	incFrom, ok := s.from["incidents"]
+	if !ok {
+		return nil, nil
+	}
+	changed := map[string]bool{}
+	for _, r := range rows {
+		if (r.Type == "acknowledge" || r.Type == "resolve") && r.IncidentID != "" {
+			changed[r.IncidentID] = true
+		}
+	}
+	if len(changed) == 0 {
+		return nil, nil
+	}
+	q, err := s.conn.QueryContext(ctx, queries.Get("open-incidents-before"), incFrom)
+	if err != nil {
+		return nil, fmt.Errorf("read open incidents: %w", err)
+	}
+	var ids []string
+	for q.Next() {
+		var id string
+		if err := q.Scan(&id); err != nil {
+			q.Close()
+			return nil, err
+		}
+		if changed[id] {
+			ids = append(ids, id)
+		}
+	}
+	q.Close()
+	if err := q.Err(); err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	var incs []pagerduty.Incident
+	for _, id := range ids {
+		in, err := s.pd.GetIncidentWithContext(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("fetch incident %s: %w", id, err)
+		}
+		incs = append(incs, *in)
+	}
+	stored, err := s.alertCounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var inRows []incidentRow
+	var teams []memberRow
+	for i := range incs {
+		inRows = append(inRows, incidentFrom(&incs[i]))
+		ts := incs[i].Teams
+		teams = membersOf(teams, incs[i].ID, len(ts), func(k int) string { return ts[k].ID })
+	}
+	alerts, stale, err := s.fetchAlerts(ctx, incs, stored)
+	if err != nil {
+		return nil, err
+	}
+	var loads []load
+	for _, id := range stale {
+		loads = append(loads, statement("delete-alert", id))
+	}
+	return append(loads, incidentTable.load(inRows), incidentTeamTable.load(teams), alertTable.load(alerts)), nil
 }
 
 // listLogEntries fetches one page of global /log_entries in q's window,

@@ -50,8 +50,11 @@ func chunks(from, to time.Time, size time.Duration) []window {
 type query struct {
 	w      window // the time range of a time-bounded list
 	parent string // the incident whose alerts are listed
-	offset uint   // the first item of the page
-	total  bool   // ask PagerDuty for the number of items in the scope
+	// statuses narrows the alerts of one incident to these statuses (the
+	// filter that splits a list over the offset cap).
+	statuses []string
+	offset   uint // the first item of the page
+	total    bool // ask PagerDuty for the number of items in the scope
 }
 
 // page is one list response.
@@ -99,6 +102,11 @@ func (r *resource[T]) resourceName() string { return r.name }
 func (r *resource[T]) sync(ctx context.Context, s *syncer) (int, error) {
 	if r.span == 0 {
 		items, err := pagesFrom(ctx, s.pd, r.list, query{}, func(n int) { s.progress(n, -1) })
+		if errors.Is(err, ErrOffsetCap) {
+			// No filter splits these lists: keep what can be fetched, say so.
+			s.warn(fmt.Sprintf("%s: PagerDuty lets a client page through %d items of a list only; the first %d were stored, the rest are missing", r.name, OffsetCap, len(items)))
+			err = nil
+		}
 		if err != nil {
 			return 0, err
 		}
@@ -108,6 +116,10 @@ func (r *resource[T]) sync(ctx context.Context, s *syncer) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if s.from == nil {
+		s.from = map[string]time.Time{}
+	}
+	s.from[r.name] = from
 	return r.windows(ctx, s, from, s.o.Until, func(items []T, w window) error {
 		return r.store(ctx, s, items, w)
 	})
@@ -220,7 +232,8 @@ func (r *resource[T]) rest(ctx context.Context, s *syncer, q query, first page[T
 // pagesFrom fetches the pages of q's scope from q.offset on, one after
 // another, until PagerDuty says there is no more; onPage, when set, gets
 // each page's count. A scope that goes on past the offset cap is
-// ErrOffsetCap before the request PagerDuty would refuse.
+// ErrOffsetCap before the request PagerDuty would refuse, returned with
+// the items fetched until then.
 func pagesFrom[T any](ctx context.Context, pd pagerDuty, list listFunc[T], q query, onPage func(n int)) ([]T, error) {
 	var items []T
 	for ; ; q.offset += PageLimit {
@@ -228,7 +241,7 @@ func pagesFrom[T any](ctx context.Context, pd pagerDuty, list listFunc[T], q que
 			return nil, err
 		}
 		if q.offset+PageLimit > OffsetCap {
-			return nil, fmt.Errorf("page at offset %d: %w", q.offset, ErrOffsetCap)
+			return items, fmt.Errorf("page at offset %d: %w", q.offset, ErrOffsetCap)
 		}
 		p, err := list(ctx, pd, q)
 		if err != nil {
@@ -289,15 +302,33 @@ type table[R any] struct {
 	view   string
 	fields []field[R]
 	write  string
-	key    func(*R) string
+	// then are named statements run after write, while the view is
+	// still staged, without parameters (membership tables copy the view in
+	// write, then delete their gone rows and insert).
+	then []string
+	key  func(*R) string
 }
 
 // load is the load that stages rows (the last of each key kept) and runs
-// t's write statement with args as its parameters; no rows, no statement.
+// t's write statement with args as its parameters, then t.then; no rows,
+// no statement.
 func (t *table[R]) load(rows []R, args ...any) load {
 	rows = dedupe(rows, t.key)
 	return func(ctx context.Context, s *syncer) error {
-		return upsert(ctx, s, t.view, t.fields, rows, t.write, args...)
+		if len(rows) == 0 {
+			return nil
+		}
+		return stage(ctx, s.conn, t.view, t.fields, rows, func() error {
+			if err := s.exec(ctx, t.write, args...); err != nil {
+				return err
+			}
+			for _, q := range t.then {
+				if err := s.exec(ctx, q); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 	}
 }
 

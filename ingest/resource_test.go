@@ -26,6 +26,14 @@ type fakePD struct {
 	ListIncidentAlertsFunc     func(context.Context, string, pagerduty.ListIncidentAlertsOptions) (*pagerduty.ListAlertsResponse, error)
 	ListLogEntriesFunc         func(context.Context, pagerduty.ListLogEntriesOptions) (*pagerduty.ListLogEntryResponse, error)
 	ListOnCallsFunc            func(context.Context, pagerduty.ListOnCallOptions) (*pagerduty.ListOnCallsResponse, error)
+	GetIncidentFunc            func(context.Context, string) (*pagerduty.Incident, error)
+}
+
+func (f *fakePD) GetIncidentWithContext(ctx context.Context, id string) (*pagerduty.Incident, error) {
+	if f.GetIncidentFunc == nil {
+		return nil, errUnexpected
+	}
+	return f.GetIncidentFunc(ctx, id)
 }
 
 var errUnexpected = errors.New("fakePD: unexpected call")

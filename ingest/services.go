@@ -8,7 +8,7 @@ import (
 )
 
 // services: the account's services with their escalation policy and
-// (first) team. A whole list.
+// teams (the first in services.team_id, all in service_teams). A whole list.
 
 type serviceRow struct{ ID, Name, EscalationPolicyID, TeamID string }
 
@@ -23,6 +23,18 @@ var serviceTable = &table[serviceRow]{
 	},
 }
 
+// serviceTeamTable holds every team of each service.
+var serviceTeamTable = memberTable("service", "service_id")
+
+// wholeMembers is the load that makes a membership table of a whole list
+// equal to rows: clear when there are none.
+func wholeMembers(t *table[memberRow], rows []memberRow, clear string) load {
+	if len(rows) == 0 {
+		return statement(clear)
+	}
+	return t.load(rows)
+}
+
 func servicesResource() *resource[pagerduty.Service] {
 	return &resource[pagerduty.Service]{
 		name: "services",
@@ -33,12 +45,17 @@ func servicesResource() *resource[pagerduty.Service] {
 			}
 			return page[pagerduty.Service]{items: r.Services, more: r.More, total: r.Total}, nil
 		},
-		rows: into(serviceTable, func(sv *pagerduty.Service, _ window) (serviceRow, bool) {
-			row := serviceRow{ID: sv.ID, Name: sv.Name, EscalationPolicyID: sv.EscalationPolicy.ID}
-			if len(sv.Teams) > 0 {
-				row.TeamID = sv.Teams[0].ID
+		rows: func(_ context.Context, _ *syncer, items []pagerduty.Service, _ window) ([]load, error) {
+			var rows []serviceRow
+			var teams []memberRow
+			for _, sv := range items {
+				rows = append(rows, serviceRow{ID: sv.ID, Name: sv.Name, EscalationPolicyID: sv.EscalationPolicy.ID})
+				if len(sv.Teams) > 0 {
+					rows[len(rows)-1].TeamID = sv.Teams[0].ID
+				}
+				teams = membersOf(teams, sv.ID, len(sv.Teams), func(i int) string { return sv.Teams[i].ID })
 			}
-			return row, true
-		}),
+			return []load{serviceTable.load(rows), wholeMembers(serviceTeamTable, teams, "clear-service-teams")}, nil
+		},
 	}
 }

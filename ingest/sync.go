@@ -63,6 +63,16 @@ type Stats struct {
 	Requests  int64
 	Retries   int64
 	Elapsed   time.Duration
+	// Notes are facts about the account worth one line each (an account
+	// without teams).
+	Notes []string
+	// Skipped counts the items PagerDuty sent that could not be decoded
+	// (each skipped alone, the rest of its page kept); Warnings has a line
+	// per list that had some.
+	Skipped int
+	// Warnings are problems with the data that did not stop the sync, one
+	// line each (items that could not be decoded, per resource).
+	Warnings []string
 }
 
 // Sync pulls the account's history from PagerDuty through c into db, which
@@ -95,13 +105,24 @@ func Sync(ctx context.Context, db *sql.DB, c *Client, o Options) (*Stats, error)
 		return nil, fmt.Errorf("sync: %w", err)
 	}
 	defer conn.Close()
-	s := &syncer{conn: conn, pd: c.PD, counters: c.Counters, o: o}
+	s := &syncer{conn: conn, pd: c.api, counters: c.Counters, o: o}
 	start := time.Now()
 	steps := []step{
 		usersResource(), teamsResource(), servicesResource(), escalationPoliciesResource(),
 		incidentsResource(), notesStep{c}, logEntriesResource(), oncallsResource(),
 	}
 	stats := &Stats{}
+	// The synced range starts at the first sync's Since (a --full sync's
+	// when earlier); an incremental sync's default Since says nothing.
+	var synced int
+	if err := conn.QueryRowContext(ctx, queries.Get("sync-state-count")).Scan(&synced); err != nil {
+		return nil, fmt.Errorf("sync: %w", err)
+	}
+	if synced == 0 || o.Full {
+		if err := s.exec(ctx, "sync-meta-history-start", o.Since); err != nil {
+			return nil, fmt.Errorf("sync: %w", err)
+		}
+	}
 	for _, st := range steps {
 		name := st.resourceName()
 		r0, t0, began := c.Counters.Requests.Load(), c.Counters.Retries.Load(), time.Now()
@@ -109,6 +130,14 @@ func Sync(ctx context.Context, db *sql.DB, c *Client, o Options) (*Stats, error)
 		s.resource, s.items = name, 0
 		s.pmu.Unlock()
 		n, err := st.sync(ctx, s)
+		var noTeams *TeamsUnavailableError
+		switch {
+		case errors.As(err, &noTeams):
+			stats.Notes = append(stats.Notes, noTeams.Error())
+			err = s.exec(ctx, "sync-meta-set", "teams_unavailable", o.Now().UTC())
+		case err == nil && name == "teams":
+			err = s.exec(ctx, "sync-meta-delete", "teams_unavailable")
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				// go-pagerduty flattens errors to text; say Canceled plainly.
@@ -129,6 +158,9 @@ func Sync(ctx context.Context, db *sql.DB, c *Client, o Options) (*Stats, error)
 			o.OnResource(rs)
 		}
 	}
+	stats.Skipped = c.api.skipped.total()
+	stats.Warnings = append(stats.Warnings, s.warnings...)
+	stats.Warnings = append(stats.Warnings, c.api.skipped.warnings()...)
 	stats.Requests = c.Counters.Requests.Load()
 	stats.Retries = c.Counters.Retries.Load()
 	stats.Elapsed = time.Since(start)
@@ -143,6 +175,12 @@ type syncer struct {
 	counters *Counters // read for Progress only
 	o        Options
 	mu       sync.Mutex // serialises writes on conn
+	// from is where each incremental resource's fetch started in this
+	// sync (set by its step, read by the steps after it).
+	from map[string]time.Time
+
+	wmu      sync.Mutex // guards warnings
+	warnings []string   // problems that did not stop the sync, for Stats.Warnings
 
 	pmu      sync.Mutex // guards resource and items: pages arrive concurrently
 	resource string     // the resource being synced, for progress
@@ -170,6 +208,13 @@ func (s *syncer) progress(items int, done float64) {
 // rows and its watermark commit together). It does nothing; the kill -9
 // test's child process sets it to kill itself at a chosen call.
 var killPoint = func(name string) {}
+
+// warn records a problem that does not stop the sync (Stats.Warnings).
+func (s *syncer) warn(msg string) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	s.warnings = append(s.warnings, msg)
+}
 
 // tx runs fn inside one transaction on the sync's connection.
 func (s *syncer) tx(ctx context.Context, fn func() error) error {

@@ -45,9 +45,9 @@ SELECT id, name, team_id FROM staged_escalation_policies;
 
 -- name: upsert-incidents
 INSERT OR REPLACE INTO incidents (id, incident_number, title, status, urgency, service_id,
-    escalation_policy_id, team_id, created_at, resolved_at, updated_at)
+    escalation_policy_id, team_id, created_at, resolved_at, updated_at, resolve_reason)
 SELECT id, incident_number, title, status, urgency, service_id,
-    escalation_policy_id, team_id, created_at, resolved_at, updated_at
+    escalation_policy_id, team_id, created_at, resolved_at, updated_at, resolve_reason
 FROM staged_incidents;
 
 -- name: upsert-alerts
@@ -92,3 +92,78 @@ SELECT 'incidents', count(*) FROM incidents UNION ALL
 SELECT 'alerts', count(*) FROM alerts UNION ALL
 SELECT 'log_entries', count(*) FROM log_entries UNION ALL
 SELECT 'oncalls', count(*) FROM oncalls;
+
+-- Every team of incidents, services and escalation policies (migration 5),
+-- in PagerDuty's order. The staged view can be read once (an Arrow stream),
+-- so it is copied first. As for team_members, pairs that stay are never
+-- deleted and re-inserted (DuckDB checks keys against rows deleted in the
+-- same transaction): the gone pairs are deleted, then the new ones inserted
+-- or updated (their position). For incidents only those staged with a team
+-- are compared: an incident that lost all its teams keeps its old rows.
+-- name: copy-incident-teams
+CREATE OR REPLACE TEMP TABLE new_incident_teams AS
+SELECT DISTINCT incident_id, team_id, position FROM staged_incident_teams;
+
+-- name: delete-gone-incident-teams
+DELETE FROM incident_teams
+WHERE incident_id IN (SELECT incident_id FROM new_incident_teams) AND (incident_id, team_id) NOT IN (SELECT (incident_id, team_id) FROM new_incident_teams);
+
+-- name: insert-incident-teams
+INSERT OR REPLACE INTO incident_teams (incident_id, team_id, position)
+SELECT incident_id, team_id, position FROM new_incident_teams;
+
+-- name: copy-service-teams
+CREATE OR REPLACE TEMP TABLE new_service_teams AS
+SELECT DISTINCT service_id, team_id, position FROM staged_service_teams;
+
+-- name: delete-gone-service-teams
+DELETE FROM service_teams
+WHERE (service_id, team_id) NOT IN (SELECT (service_id, team_id) FROM new_service_teams);
+
+-- name: insert-service-teams
+INSERT OR REPLACE INTO service_teams (service_id, team_id, position)
+SELECT service_id, team_id, position FROM new_service_teams;
+
+-- name: clear-service-teams
+DELETE FROM service_teams;
+
+-- name: copy-escalation-policy-teams
+CREATE OR REPLACE TEMP TABLE new_escalation_policy_teams AS
+SELECT DISTINCT escalation_policy_id, team_id, position FROM staged_escalation_policy_teams;
+
+-- name: delete-gone-escalation-policy-teams
+DELETE FROM escalation_policy_teams
+WHERE (escalation_policy_id, team_id) NOT IN (SELECT (escalation_policy_id, team_id) FROM new_escalation_policy_teams);
+
+-- name: insert-escalation-policy-teams
+INSERT OR REPLACE INTO escalation_policy_teams (escalation_policy_id, team_id, position)
+SELECT escalation_policy_id, team_id, position FROM new_escalation_policy_teams;
+
+-- name: clear-escalation-policy-teams
+DELETE FROM escalation_policy_teams;
+
+-- name: upsert-permanent-oncalls
+-- $1: the sync's until, when the rows were last seen.
+INSERT OR REPLACE INTO permanent_oncalls (user_id, escalation_policy_id, escalation_level, last_seen_at)
+SELECT user_id, escalation_policy_id, escalation_level, $1 FROM staged_permanent_oncalls;
+
+-- name: sync-meta-history-start
+-- $1: the since of a first sync (no watermark stored yet) or of a --full
+-- sync; the earliest one stays (a --full sync from earlier moves it back).
+INSERT INTO sync_meta (key, value_at) VALUES ('history_start', $1)
+ON CONFLICT (key) DO UPDATE SET value_at = least(sync_meta.value_at, excluded.value_at);
+
+-- name: sync-state-count
+SELECT count(*) FROM sync_state;
+
+-- name: sync-meta-set
+INSERT INTO sync_meta (key, value_at) VALUES ($1, $2)
+ON CONFLICT (key) DO UPDATE SET value_at = excluded.value_at;
+
+-- name: sync-meta-delete
+DELETE FROM sync_meta WHERE key = $1;
+
+-- name: open-incidents-before
+-- Stored incidents not resolved yet and created before $1 (the start of the
+-- sync's incidents window): a log entry may acknowledge or resolve them.
+SELECT id FROM incidents WHERE status <> 'resolved' AND created_at < $1;

@@ -38,7 +38,8 @@ func TestEveryStatementPrepares(t *testing.T) {
 	n := 0
 	for _, name := range Names() {
 		q := Get(name)
-		if strings.Contains(q, "staged_") || strings.Contains(q, "new_team_members") ||
+		// read a staged view, a copy of one, or the export's view
+		if strings.Contains(q, "staged_") || strings.Contains(q, "FROM new_") ||
 			strings.Contains(q, "COPY export_rows") {
 			continue
 		}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/oncall-health/oncall-health/analysis"
@@ -148,8 +149,13 @@ func runFakeAPI(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	size := fs.String("size", "small", "organisation size: small or large")
 	seed := fs.Int64("seed", 1, "seed of the synthetic organisation")
 	token := fs.String("token", "test-token", "API `token` the fake accepts")
+	shapesS := fs.String("shapes", "", "shapes of real accounts to present, comma-separated `list`: "+strings.Join(pagerdutytest.ShapeNames, ", ")+" or all")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	shapes, err := pagerdutytest.ParseShapes(*shapesS)
+	if err != nil {
+		return usageErr("fake-api: --shapes: %v", err)
 	}
 	if *size != string(pagerdutytest.Small) && *size != string(pagerdutytest.Large) {
 		return usageErr("fake-api: --size must be small or large, not %q", *size)
@@ -160,7 +166,7 @@ func runFakeAPI(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return fmt.Errorf("generate organisation: %w", err)
 	}
-	url, stop, err := serveFake(*addr, pagerdutytest.NewServer(org, pagerdutytest.Options{Token: *token}))
+	url, stop, err := serveFake(*addr, pagerdutytest.NewServer(org, pagerdutytest.Options{Token: *token, Shapes: shapes}))
 	if err != nil {
 		return err
 	}

@@ -187,8 +187,10 @@ func openForSync(ctx context.Context, dbPath string) (*sql.DB, error) {
 	return db, err
 }
 
-// syncOn runs one sync into db, printing a line per resource and a
-// summary. It then derives the tables the reports read (with cfg), so that
+// syncOn runs one sync into db, printing a line per resource, a summary,
+// a "note:" line per fact about the account and, at the end, a "warning:"
+// line per problem with the data (all on stdout, the sync's one stream).
+// It then derives the tables the reports read (with cfg), so that
 // the work is done once per sync, not in the first report after it. The
 // derivation runs on the same handle: closing and reopening the database
 // before it did not lower the peak RSS of sync plus derivation (959-1,046
@@ -210,12 +212,25 @@ func syncOn(ctx context.Context, db *sql.DB, client *ingest.Client, o ingest.Opt
 		}
 		return err
 	}
-	fmt.Fprintf(stdout, "sync done: %d items, %d requests, %d retries, %s\n",
-		st.Items, st.Requests, st.Retries, st.Elapsed.Round(time.Millisecond))
+	skipped := ""
+	if st.Skipped > 0 {
+		skipped = fmt.Sprintf(", %d items skipped (undecodable)", st.Skipped)
+	}
+	fmt.Fprintf(stdout, "sync done: %d items, %d requests, %d retries, %s%s\n",
+		st.Items, st.Requests, st.Retries, st.Elapsed.Round(time.Millisecond), skipped)
+	for _, n := range st.Notes {
+		fmt.Fprintf(stdout, "note: %s\n", oneLine(n))
+	}
 	began := time.Now()
-	if _, err := analysis.Derive(ctx, db, cfg); err != nil {
+	warnings, err := analysis.Derive(ctx, db, cfg)
+	if err != nil {
 		return fmt.Errorf("derive report tables: %w", err)
 	}
 	fmt.Fprintf(stdout, "report tables derived in %s\n", time.Since(began).Round(time.Millisecond))
+	// The sync's own warnings (items it could not decode), then the data's
+	// (users without a usable time zone, deleted users), as report prints them.
+	for _, w := range append(st.Warnings, warnings...) {
+		fmt.Fprintf(stdout, "warning: %s\n", oneLine(w))
+	}
 	return nil
 }

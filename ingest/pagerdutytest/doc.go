@@ -5,7 +5,10 @@
 // on-call schedules, incidents, alerts and incident log entries) from a
 // Config; NewServer serves it over HTTP with the shapes, paging, filters,
 // limits and errors of the real API (see /work/shared/pagerduty/NOTES.md),
-// plus injectable faults. All instants are UTC and have whole-second
+// plus injectable faults and, with Options.Shapes, the shapes of real
+// accounts (no teams, permanent on-calls, merged incidents, several teams,
+// deleted and zoneless users, undecodable items, a late resolution, more
+// alerts on one incident than the offset cap). All instants are UTC and have whole-second
 // resolution; durations in the model are seconds.
 //
 // # The API

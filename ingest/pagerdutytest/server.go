@@ -24,6 +24,9 @@ type Options struct {
 	OAuthToken string
 	// Faults to inject; the zero value injects none.
 	Faults Faults
+	// Shapes of real accounts to present (accounts.go); the zero value
+	// presents none.
+	Shapes Shapes
 	// Now is the fake's clock, used for default since/until; nil means
 	// time.Now.
 	Now func() time.Time
@@ -194,6 +197,8 @@ func (s *Server) routes() *http.ServeMux {
 	return mux
 }
 
+var notFoundBody = (&apiError{code: 2100, message: "Not Found"}).body()
+
 func notFound(*http.Request) ([]byte, *apiError) {
 	return nil, &apiError{status: http.StatusNotFound, code: 2100, message: "Not Found"}
 }
@@ -288,14 +293,31 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, key string, ep en
 			return
 		}
 	case FaultCut:
-		status, body := s.handle(r, ep)
+		status, body := s.answer(r, key, ep)
 		if status != http.StatusOK || !cutBody(w, body) {
 			writeJSON(w, status, body)
 		}
 		return
 	}
-	status, body := s.handle(r, ep)
+	status, body := s.answer(r, key, ep)
 	writeJSON(w, status, body)
+}
+
+// answer is handle with the account shapes of s.opts applied.
+func (s *Server) answer(r *http.Request, key string, ep endpoint) (int, []byte) {
+	sh := s.opts.Shapes
+	if key == "GET /teams" && sh.NoTeams != 0 {
+		return sh.NoTeams, sh.noTeamsError().body()
+	}
+	if n := sh.ManyAlerts.Number; key == "GET /incidents/{id}/alerts" && n > 0 &&
+		r.PathValue("id") == s.org.incID.encode(uint64(n-1)) {
+		return s.manyAlerts(r)
+	}
+	status, body := s.handle(r, ep)
+	if status == http.StatusOK && sh.on() {
+		body = s.shape(key, r, body)
+	}
+	return status, body
 }
 
 func (s *Server) authorized(h string) bool {
