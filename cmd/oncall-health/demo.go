@@ -19,6 +19,13 @@ import (
 	"github.com/oncall-health/oncall-health/reports"
 )
 
+// demoShapes are the shapes of real accounts the demo's fake API serves,
+// so that the demo shows them as a real first sync would: a manager named
+// directly at the last level of a policy (a permanent on-call), merged
+// incidents, services, policies and some incidents on two teams, and a
+// user deleted from PagerDuty whom on-calls and pages still name.
+var demoShapes = pagerdutytest.Shapes{PermanentOncall: true, Merged: true, SecondTeam: true, DeletedUser: "Ryan Murphy"}
+
 // demoToken is the fake API's token in the demo; it is no real secret.
 const demoToken = "demo-token"
 
@@ -74,7 +81,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return fmt.Errorf("generate organisation: %w", err)
 		}
 	}
-	url, stop, err := serveFake("127.0.0.1:0", pagerdutytest.NewServer(org, pagerdutytest.Options{Token: demoToken}))
+	url, stop, err := serveFake("127.0.0.1:0", pagerdutytest.NewServer(org, pagerdutytest.Options{Token: demoToken, Shapes: demoShapes}))
 	if err != nil {
 		return err
 	}
