@@ -8,18 +8,21 @@ import (
 	"github.com/oncall-health/oncall-health/queries"
 )
 
-// Risk levels, lowest first.
+// Risk levels as the metrics name them (Responder.Risk, Reason.Level,
+// Load.Risk), lowest first.
 const (
-	riskNone     = "none"
-	riskElevated = "elevated"
-	riskHigh     = "high"
+	RiskNone     = "none"
+	RiskElevated = "elevated"
+	RiskHigh     = "high"
 )
 
-func riskRank(r string) int {
+// RiskRank orders the risk levels: 0 for none (and any unknown level), 1 for
+// elevated, 2 for high.
+func RiskRank(r string) int {
 	switch r {
-	case riskHigh:
+	case RiskHigh:
 		return 2
-	case riskElevated:
+	case RiskElevated:
 		return 1
 	}
 	return 0
@@ -42,7 +45,7 @@ type weekValues struct {
 // assess applies the rules of docs/metrics.md ("Burnout risk") to one week.
 // Reasons come in the order of the spec's table.
 func assess(v weekValues, b Burnout) assessment {
-	a := assessment{risk: riskNone, reasons: []Reason{}}
+	a := assessment{risk: RiskNone, reasons: []Reason{}}
 	// rule fires at elevated when atLeastE(value) and at high when atLeastH(value).
 	check := func(rule string, value float64, t Threshold, highInclusive, elevatedInclusive bool) {
 		reached := func(th float64, inclusive bool) bool {
@@ -53,13 +56,13 @@ func assess(v weekValues, b Burnout) assessment {
 		}
 		switch {
 		case reached(t.High, highInclusive):
-			a.reasons = append(a.reasons, Reason{Rule: rule, Value: value, Threshold: t.High, Level: riskHigh})
+			a.reasons = append(a.reasons, Reason{Rule: rule, Value: value, Threshold: t.High, Level: RiskHigh})
 		case reached(t.Elevated, elevatedInclusive):
-			a.reasons = append(a.reasons, Reason{Rule: rule, Value: value, Threshold: t.Elevated, Level: riskElevated})
+			a.reasons = append(a.reasons, Reason{Rule: rule, Value: value, Threshold: t.Elevated, Level: RiskElevated})
 		default:
 			return
 		}
-		if lvl := a.reasons[len(a.reasons)-1].Level; riskRank(lvl) > riskRank(a.risk) {
+		if lvl := a.reasons[len(a.reasons)-1].Level; RiskRank(lvl) > RiskRank(a.risk) {
 			a.risk = lvl
 		}
 	}
@@ -90,7 +93,7 @@ func burnout(ctx context.Context, db *sql.DB, p Period, cfg Config) (map[string]
 		}
 		for id, v := range vals {
 			a := assess(v, cfg.Burnout)
-			if prev, ok := out[id]; !ok || riskRank(a.risk) > riskRank(prev.risk) {
+			if prev, ok := out[id]; !ok || RiskRank(a.risk) > RiskRank(prev.risk) {
 				out[id] = a
 			}
 		}

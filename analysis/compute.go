@@ -445,7 +445,7 @@ func responders(ctx context.Context, db *sql.DB, p Period, cfg Config) ([]Respon
 		if r.OnCallSeconds > 0 {
 			r.IncidentsPer12hOnCall = ratio(float64(r.Incidents), r.OnCallSeconds/43200)
 		}
-		r.Risk, r.Reasons = riskNone, []Reason{}
+		r.Risk, r.Reasons = RiskNone, []Reason{}
 		out = append(out, r)
 	}
 	rows.Close()

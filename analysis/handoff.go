@@ -369,7 +369,7 @@ func handoff(ctx context.Context, db *sql.DB, cfg Config, policy string, at, syn
 		return nil, wrap("burnout", err)
 	}
 	for _, p := range h.Outgoing {
-		l := Load{ID: p.ID, Name: p.Name, Risk: riskNone, Reasons: []Reason{}}
+		l := Load{ID: p.ID, Name: p.Name, Risk: RiskNone, Reasons: []Reason{}}
 		for _, pp := range h.Shift.PerPerson {
 			if pp.ID == p.ID {
 				l.Pages, l.SleepPages = pp.Pages, pp.Sleep

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+
+	"github.com/oncall-health/oncall-health/analysis"
 )
 
 // reportLink is one entry of index.html.
@@ -106,7 +108,7 @@ func (r *run) renderSummary(links []reportLink) []byte {
 		sortResponders(rs)
 		var names []string
 		for _, x := range rs {
-			if riskRank(x.Risk) > 0 {
+			if analysis.RiskRank(x.Risk) > 0 {
 				names = append(names, fmt.Sprintf("%s (%s)", mdEscape(responderName(x)), x.Risk))
 			}
 		}

@@ -30,7 +30,7 @@ var orgMetrics = []orgMetric{
 func atRisk(m *analysis.Metrics) int {
 	n := 0
 	for _, x := range m.Responders {
-		if riskRank(x.Risk) > 0 {
+		if analysis.RiskRank(x.Risk) > 0 {
 			n++
 		}
 	}
@@ -43,9 +43,9 @@ func riskCounts(m *analysis.Metrics) (high, elevated int) {
 	}
 	for _, x := range m.Responders {
 		switch x.Risk {
-		case riskHigh:
+		case analysis.RiskHigh:
 			high++
-		case riskElevated:
+		case analysis.RiskElevated:
 			elevated++
 		}
 	}
@@ -177,9 +177,9 @@ func rankTeams(m *analysis.Metrics) []teamRank {
 				continue
 			}
 			switch x.Risk {
-			case riskHigh:
+			case analysis.RiskHigh:
 				tr.High++
-			case riskElevated:
+			case analysis.RiskElevated:
 				tr.Elevated++
 			}
 		}
@@ -252,7 +252,7 @@ func ruleName(rule string) string {
 func reasonCounts(m *analysis.Metrics) []reasonCount {
 	counts := map[string]int{}
 	for _, x := range m.Responders {
-		if riskRank(x.Risk) == 0 {
+		if analysis.RiskRank(x.Risk) == 0 {
 			continue
 		}
 		for _, rs := range x.Reasons {
@@ -309,7 +309,7 @@ func (r *run) renderLeadership() ([]byte, error) {
 		rs := append([]analysis.Responder(nil), r.cur.Responders...)
 		sortResponders(rs)
 		for _, x := range rs {
-			if riskRank(x.Risk) == 0 {
+			if analysis.RiskRank(x.Risk) == 0 {
 				continue
 			}
 			row := riskRow{Name: responderName(x), Teams: r.teamNames(x.TeamIDs), Risk: riskLabel(x.Risk), RiskClass: riskClass(x.Risk)}

@@ -104,41 +104,24 @@ type cmpLine struct {
 	Text  string
 }
 
-// risk levels as the metrics name them.
-const (
-	riskHigh     = "high"
-	riskElevated = "elevated"
-	riskNone     = "none"
-)
-
 func riskLabel(level string) string {
 	switch level {
-	case riskHigh:
+	case analysis.RiskHigh:
 		return "High risk"
-	case riskElevated:
+	case analysis.RiskElevated:
 		return "Elevated"
 	default:
 		return "OK"
 	}
 }
 
-func riskRank(level string) int {
-	switch level {
-	case riskHigh:
-		return 2
-	case riskElevated:
-		return 1
-	}
-	return 0
-}
-
 // riskClass is the CSS class of a risk badge.
 func riskClass(level string) string {
 	switch level {
-	case riskHigh, riskElevated:
+	case analysis.RiskHigh, analysis.RiskElevated:
 		return level
 	}
-	return riskNone
+	return analysis.RiskNone
 }
 
 // reasonText words one burnout rule that fired, e.g. "woken 5 times (high
@@ -176,7 +159,7 @@ func thresholdText(rs analysis.Reason) string {
 	case "incidents_per_12h_on_call":
 		return "> " + fmtNum(rs.Threshold)
 	case "longest_on_call_stretch_days":
-		if rs.Level == riskHigh {
+		if rs.Level == analysis.RiskHigh {
 			return "≥ " + fmtNum(rs.Threshold)
 		}
 		return "> " + fmtNum(rs.Threshold)

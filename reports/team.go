@@ -344,7 +344,7 @@ func (r *run) teamResponders(t *analysis.Team) ([]responderRow, int) {
 	rows := make([]responderRow, 0, len(rs))
 	atRisk := 0
 	for _, x := range rs {
-		if riskRank(x.Risk) > 0 {
+		if analysis.RiskRank(x.Risk) > 0 {
 			atRisk++
 		}
 		rows = append(rows, r.responderRow(x))
@@ -355,8 +355,8 @@ func (r *run) teamResponders(t *analysis.Team) ([]responderRow, int) {
 func sortResponders(rs []analysis.Responder) {
 	sort.SliceStable(rs, func(i, j int) bool {
 		a, b := rs[i], rs[j]
-		if riskRank(a.Risk) != riskRank(b.Risk) {
-			return riskRank(a.Risk) > riskRank(b.Risk)
+		if analysis.RiskRank(a.Risk) != analysis.RiskRank(b.Risk) {
+			return analysis.RiskRank(a.Risk) > analysis.RiskRank(b.Risk)
 		}
 		if a.Interruptions.Total != b.Interruptions.Total {
 			return a.Interruptions.Total > b.Interruptions.Total
@@ -490,7 +490,7 @@ func barClass(n int) string {
 func teamLinkText(t *analysis.Team, r *run) string {
 	atRisk := 0
 	for _, x := range r.cur.Responders {
-		if hasTeam(x.TeamIDs, t.ID) && riskRank(x.Risk) > 0 {
+		if hasTeam(x.TeamIDs, t.ID) && analysis.RiskRank(x.Risk) > 0 {
 			atRisk++
 		}
 	}
