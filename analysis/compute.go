@@ -5,14 +5,13 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/oncall-health/oncall-health/internal/atomicfile"
 	"github.com/oncall-health/oncall-health/queries"
 )
 
@@ -536,35 +535,13 @@ func heatmap(ctx context.Context, db *sql.DB, p Period) (map[string]*Heatmap, er
 
 // WriteJSON writes m as indented JSON to path atomically: a temporary file in
 // the same directory, fsynced, then renamed over path. The file mode is 0600.
-func WriteJSON(path string, m *Metrics) (err error) {
+func WriteJSON(path string, m *Metrics) error {
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode metrics: %w", err)
 	}
 	b = append(b, '\n')
-	f, err := os.CreateTemp(filepath.Dir(path), ".metrics-*.json")
-	if err != nil {
-		return fmt.Errorf("write metrics: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err = f.Chmod(0o600); err != nil {
-		return fmt.Errorf("write metrics: %w", err)
-	}
-	if _, err = f.Write(b); err != nil {
-		return fmt.Errorf("write metrics: %w", err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("write metrics: %w", err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("write metrics: %w", err)
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
+	if err := atomicfile.Write(path, b); err != nil {
 		return fmt.Errorf("write metrics: %w", err)
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/oncall-health/oncall-health/analysis"
+	"github.com/oncall-health/oncall-health/internal/atomicfile"
 )
 
 // ArchiveEntry is one period written by a range run of `report`.
@@ -45,7 +46,7 @@ func WriteArchive(dir string, entries []ArchiveEntry, opts Options) ([]string, e
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create archive dir: %w", err)
 	}
-	if err := writeFileAtomic(filepath.Join(dir, IndexFile), data); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, IndexFile), data); err != nil {
 		return nil, fmt.Errorf("write %s: %w", IndexFile, err)
 	}
 	return []string{IndexFile}, nil
