@@ -8,15 +8,8 @@ import (
 	"github.com/oncall-health/oncall-health/analysis"
 )
 
-// orgMetric is one organisation-wide headline figure.
-type orgMetric struct {
-	Label string
-	Hint  string
-	Kind  kind
-	Get   func(m *analysis.Metrics) *float64
-}
-
-var orgMetrics = []orgMetric{
+// orgMetrics are the organisation-wide headline figures.
+var orgMetrics = []metric[analysis.Metrics]{
 	{"Pages", "Interruptions: phone, SMS and push notifications, merged within 60 s", kindCount, func(m *analysis.Metrics) *float64 { return countPtr(m.Org.Interruptions.Total) }},
 	{"Sleep-hour pages", "Pages in sleep hours (" + sleepHoursVar + ") in the paged person's time zone", kindCount, func(m *analysis.Metrics) *float64 { return countPtr(m.Org.Interruptions.Sleep) }},
 	{"After-hours share", "Share of pages in off or sleep hours", kindShare, func(m *analysis.Metrics) *float64 { return m.Org.AfterHoursShare }},
@@ -54,7 +47,7 @@ func riskCounts(m *analysis.Metrics) (high, elevated int) {
 
 // orgKPIs builds the headline cards: value, change against the previous
 // period and the average of the history, and (with spark) a trend line.
-func (r *run) orgKPIs(metrics []orgMetric, spark bool) ([]kpi, trendTable) {
+func (r *run) orgKPIs(metrics []metric[analysis.Metrics], spark bool) ([]kpi, trendTable) {
 	prev := r.prev()
 	word := r.cur.Period.Kind
 	all := append(append([]*analysis.Metrics(nil), r.hist...), r.cur)

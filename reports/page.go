@@ -90,6 +90,17 @@ func (r *run) subtitle() string {
 	return periodTitle(p) + " · " + periodRange(p.Start, p.End, p.TimeZone)
 }
 
+// metric is one headline figure read from a T (the organisation's
+// analysis.Metrics or one analysis.Team): its label, its hint (which may hold
+// sleepHoursVar), how its value is worded, and Get, which returns nil where
+// the figure is not defined.
+type metric[T any] struct {
+	Label string
+	Hint  string
+	Kind  kind
+	Get   func(*T) *float64
+}
+
 // kpi is one headline number with its comparisons.
 type kpi struct {
 	Label string

@@ -122,15 +122,8 @@ func teamIn(m *analysis.Metrics, id string) *analysis.Team {
 
 func countPtr(n int) *float64 { return ptr(float64(n)) }
 
-// teamMetric is one headline figure of a team report.
-type teamMetric struct {
-	Label string
-	Hint  string
-	Kind  kind
-	Get   func(t *analysis.Team) *float64
-}
-
-var teamMetrics = []teamMetric{
+// teamMetrics are the headline figures of a team report.
+var teamMetrics = []metric[analysis.Team]{
 	{"Pages", "Interruptions: phone, SMS and push notifications, merged within 60 s", kindCount, func(t *analysis.Team) *float64 { return countPtr(t.Interruptions.Total) }},
 	{"After-hours pages", "Pages in off or sleep hours of the paged person", kindCount, func(t *analysis.Team) *float64 { return countPtr(t.Interruptions.Off + t.Interruptions.Sleep) }},
 	{"Sleep-hour pages", "Pages in sleep hours (" + sleepHoursVar + " local time)", kindCount, func(t *analysis.Team) *float64 { return countPtr(t.Interruptions.Sleep) }},
