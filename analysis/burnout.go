@@ -3,7 +3,6 @@ package analysis
 import (
 	"context"
 	"database/sql"
-	"fmt"
 
 	"github.com/oncall-health/oncall-health/queries"
 )
@@ -103,25 +102,20 @@ func burnout(ctx context.Context, db *sql.DB, p Period, cfg Config) (map[string]
 
 func burnoutWeek(ctx context.Context, db *sql.DB, w Period) (map[string]weekValues, error) {
 	start, end := w.Start.UTC(), w.End.UTC()
-	rows, err := db.QueryContext(ctx, queries.Get("analysis-burnout-week"), start, end, end.AddDate(0, 0, -28))
-	if err != nil {
-		return nil, fmt.Errorf("burnout %s: %w", w.Label, err)
-	}
-	defer rows.Close()
 	out := map[string]weekValues{}
-	for rows.Next() {
+	if err := eachRow(ctx, db, "burnout "+w.Label, queries.Get("analysis-burnout-week"), []any{start, end, end.AddDate(0, 0, -28)}, func(rows *sql.Rows) error {
 		var id string
 		var sleep, after, total, incidents int64
 		var v weekValues
 		if err := rows.Scan(&id, &sleep, &after, &total, &incidents, &v.onCallSeconds, &v.onCall28dSeconds,
 			&v.longestStretchSeconds); err != nil {
-			return nil, fmt.Errorf("burnout %s: %w", w.Label, err)
+			return err
 		}
 		v.sleep, v.afterHours, v.total, v.incidents = int(sleep), int(after), int(total), int(incidents)
 		out[id] = v
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("burnout %s: %w", w.Label, err)
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
