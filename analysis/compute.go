@@ -261,100 +261,35 @@ func interruptionTotals(ctx context.Context, db *sql.DB, p Period, tot func(stri
 // (such as "unassigned") that has incidents, alerts, interruptions or
 // shifts in the period, sorted by id.
 func teamsOf(ctx context.Context, db *sql.DB, p Period, cfg Config, totals map[string]*Totals) ([]Team, error) {
-	byID := map[string]*Team{}
-	add := func(id, name string) *Team {
-		if t, ok := byID[id]; ok {
-			return t
-		}
-		t := &Team{ID: id, Name: name, Flags: []string{}, BusiestShifts: []Shift{}}
-		byID[id] = t
-		return t
-	}
+	set := teamSet{}
 	if err := eachRow(ctx, db, "list teams", queries.Get("analysis-teams"), nil, func(rows *sql.Rows) error {
 		var id, name string
 		if err := rows.Scan(&id, &name); err != nil {
 			return err
 		}
-		add(id, name)
+		set.add(id, name)
 		return nil
 	}); err != nil {
 		return nil, err
-	}
-	extraName := func(id string) string {
-		if id == unassignedTeam {
-			return "Unassigned"
-		}
-		return id
 	}
 	for id := range totals {
 		if id != "" {
-			add(id, extraName(id))
+			set.addID(id)
 		}
 	}
-	// Shifts: {shifts, mean, p50, max}.
-	if err := eachRow(ctx, db, "shift summary", queries.Get("analysis-shift-summary"), p.bounds(), func(rows *sql.Rows) error {
-		var id string
-		var n int64
-		var mean, p50 sql.NullFloat64
-		var max sql.NullInt64
-		if err := rows.Scan(&id, &n, &mean, &p50, &max); err != nil {
-			return err
-		}
-		t := add(id, extraName(id))
-		t.AlertsPerShift = AlertsPerShift{Shifts: int(n), Mean: nullFloat(mean), P50: nullFloat(p50)}
-		if max.Valid {
-			v := int(max.Int64)
-			t.AlertsPerShift.Max = &v
-		}
-		return nil
-	}); err != nil {
+	if err := shiftFigures(ctx, db, p, set); err != nil {
 		return nil, err
 	}
-	if err := eachRow(ctx, db, "busiest shifts", queries.Get("analysis-busiest-shifts"), p.bounds(), func(rows *sql.Rows) error {
-		var id string
-		var s Shift
-		var alerts int64
-		if err := rows.Scan(&id, &s.UserID, &s.UserName, &s.EscalationPolicyID, &s.Start, &s.End, &alerts); err != nil {
-			return err
-		}
-		s.Start, s.End, s.Alerts = s.Start.UTC(), s.End.UTC(), int(alerts)
-		t := add(id, extraName(id))
-		t.BusiestShifts = append(t.BusiestShifts, s)
-		return nil
-	}); err != nil {
+	onCall, err := teamOnCallL1(ctx, db, p)
+	if err != nil {
 		return nil, err
 	}
-	// Alerts per 12 h of level-1 on-call time.
-	onCall := map[string]float64{}
-	if err := eachRow(ctx, db, "team on-call time", queries.Get("analysis-team-oncall-l1"), p.bounds(), func(rows *sql.Rows) error {
-		var id string
-		var secs float64
-		if err := rows.Scan(&id, &secs); err != nil {
-			return err
-		}
-		onCall[id] = secs
-		return nil
-	}); err != nil {
+	loaded, err := alertLoaded(ctx, db, p, cfg)
+	if err != nil {
 		return nil, err
 	}
-	// alert_load: a week's alerts; a month flags when any whole ISO week
-	// overlapping it reaches the threshold.
-	weeks := []Period{p}
-	if p.Kind == "month" {
-		weeks = p.weeksOverlapping()
-	}
-	loaded := map[string]bool{}
-	for _, w := range weeks {
-		if err := alertTotals(ctx, db, w, func(team string, n int) {
-			if team != "" && n >= cfg.AlertLoad {
-				loaded[team] = true
-			}
-		}); err != nil {
-			return nil, err
-		}
-	}
-	out := make([]Team, 0, len(byID))
-	for id, t := range byID {
+	out := make([]Team, 0, len(set))
+	for id, t := range set {
 		if tt, ok := totals[id]; ok {
 			t.Totals = *tt
 		} else {
@@ -370,6 +305,102 @@ func teamsOf(ctx context.Context, db *sql.DB, p Period, cfg Config, totals map[s
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
+}
+
+// teamSet holds the teams of one period by id while teamsOf gathers them.
+type teamSet map[string]*Team
+
+// add returns the team id, adding it with name when it is new.
+func (s teamSet) add(id, name string) *Team {
+	if t, ok := s[id]; ok {
+		return t
+	}
+	t := &Team{ID: id, Name: name, Flags: []string{}, BusiestShifts: []Shift{}}
+	s[id] = t
+	return t
+}
+
+// addID is add for a team id not in the teams table: its name is the id,
+// "Unassigned" for unassignedTeam.
+func (s teamSet) addID(id string) *Team {
+	if id == unassignedTeam {
+		return s.add(id, "Unassigned")
+	}
+	return s.add(id, id)
+}
+
+// shiftFigures sets each team's alerts per shift {shifts, mean, p50, max}
+// and its busiest shifts in period p, adding teams that have shifts.
+func shiftFigures(ctx context.Context, db *sql.DB, p Period, set teamSet) error {
+	if err := eachRow(ctx, db, "shift summary", queries.Get("analysis-shift-summary"), p.bounds(), func(rows *sql.Rows) error {
+		var id string
+		var n int64
+		var mean, p50 sql.NullFloat64
+		var max sql.NullInt64
+		if err := rows.Scan(&id, &n, &mean, &p50, &max); err != nil {
+			return err
+		}
+		t := set.addID(id)
+		t.AlertsPerShift = AlertsPerShift{Shifts: int(n), Mean: nullFloat(mean), P50: nullFloat(p50)}
+		if max.Valid {
+			v := int(max.Int64)
+			t.AlertsPerShift.Max = &v
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	return eachRow(ctx, db, "busiest shifts", queries.Get("analysis-busiest-shifts"), p.bounds(), func(rows *sql.Rows) error {
+		var id string
+		var s Shift
+		var alerts int64
+		if err := rows.Scan(&id, &s.UserID, &s.UserName, &s.EscalationPolicyID, &s.Start, &s.End, &alerts); err != nil {
+			return err
+		}
+		s.Start, s.End, s.Alerts = s.Start.UTC(), s.End.UTC(), int(alerts)
+		t := set.addID(id)
+		t.BusiestShifts = append(t.BusiestShifts, s)
+		return nil
+	})
+}
+
+// teamOnCallL1 is each team's level-1 on-call time in period p, in seconds
+// by team id (the denominator of alerts per 12 h on call).
+func teamOnCallL1(ctx context.Context, db *sql.DB, p Period) (map[string]float64, error) {
+	onCall := map[string]float64{}
+	if err := eachRow(ctx, db, "team on-call time", queries.Get("analysis-team-oncall-l1"), p.bounds(), func(rows *sql.Rows) error {
+		var id string
+		var secs float64
+		if err := rows.Scan(&id, &secs); err != nil {
+			return err
+		}
+		onCall[id] = secs
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	return onCall, nil
+}
+
+// alertLoaded is the set of team ids flagged alert_load in period p: a
+// week's alerts reach cfg.AlertLoad; a month flags when any whole ISO week
+// overlapping it does.
+func alertLoaded(ctx context.Context, db *sql.DB, p Period, cfg Config) (map[string]bool, error) {
+	weeks := []Period{p}
+	if p.Kind == "month" {
+		weeks = p.weeksOverlapping()
+	}
+	loaded := map[string]bool{}
+	for _, w := range weeks {
+		if err := alertTotals(ctx, db, w, func(team string, n int) {
+			if team != "" && n >= cfg.AlertLoad {
+				loaded[team] = true
+			}
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return loaded, nil
 }
 
 func responders(ctx context.Context, db *sql.DB, p Period, cfg Config) ([]Responder, error) {
