@@ -80,12 +80,8 @@ func assess(v weekValues, b Burnout) assessment {
 // month takes each user's worst whole ISO week overlapping it (ties: the
 // earliest week). Users absent from the result have risk none.
 func burnout(ctx context.Context, db *sql.DB, p Period, cfg Config) (map[string]assessment, error) {
-	weeks := []Period{p}
-	if p.Kind == "month" {
-		weeks = p.weeksOverlapping()
-	}
 	out := map[string]assessment{}
-	for _, w := range weeks {
+	for _, w := range p.ruleWeeks() {
 		vals, err := burnoutWeek(ctx, db, w)
 		if err != nil {
 			return nil, err

@@ -386,12 +386,8 @@ func teamOnCallL1(ctx context.Context, db *sql.DB, p Period) (map[string]float64
 // week's alerts reach cfg.AlertLoad; a month flags when any whole ISO week
 // overlapping it does.
 func alertLoaded(ctx context.Context, db *sql.DB, p Period, cfg Config) (map[string]bool, error) {
-	weeks := []Period{p}
-	if p.Kind == "month" {
-		weeks = p.weeksOverlapping()
-	}
 	loaded := map[string]bool{}
-	for _, w := range weeks {
+	for _, w := range p.ruleWeeks() {
 		if err := alertTotals(ctx, db, w, func(team string, n int) {
 			if team != "" && n >= cfg.AlertLoad {
 				loaded[team] = true
