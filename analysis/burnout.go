@@ -3,23 +3,25 @@ package analysis
 import (
 	"context"
 	"database/sql"
-	"fmt"
 
 	"github.com/oncall-health/oncall-health/queries"
 )
 
-// Risk levels, lowest first.
+// Risk levels as the metrics name them (Responder.Risk, Reason.Level,
+// Load.Risk), lowest first.
 const (
-	riskNone     = "none"
-	riskElevated = "elevated"
-	riskHigh     = "high"
+	RiskNone     = "none"
+	RiskElevated = "elevated"
+	RiskHigh     = "high"
 )
 
-func riskRank(r string) int {
+// RiskRank orders the risk levels: 0 for none (and any unknown level), 1 for
+// elevated, 2 for high.
+func RiskRank(r string) int {
 	switch r {
-	case riskHigh:
+	case RiskHigh:
 		return 2
-	case riskElevated:
+	case RiskElevated:
 		return 1
 	}
 	return 0
@@ -42,7 +44,7 @@ type weekValues struct {
 // assess applies the rules of docs/metrics.md ("Burnout risk") to one week.
 // Reasons come in the order of the spec's table.
 func assess(v weekValues, b Burnout) assessment {
-	a := assessment{risk: riskNone, reasons: []Reason{}}
+	a := assessment{risk: RiskNone, reasons: []Reason{}}
 	// rule fires at elevated when atLeastE(value) and at high when atLeastH(value).
 	check := func(rule string, value float64, t Threshold, highInclusive, elevatedInclusive bool) {
 		reached := func(th float64, inclusive bool) bool {
@@ -53,13 +55,13 @@ func assess(v weekValues, b Burnout) assessment {
 		}
 		switch {
 		case reached(t.High, highInclusive):
-			a.reasons = append(a.reasons, Reason{Rule: rule, Value: value, Threshold: t.High, Level: riskHigh})
+			a.reasons = append(a.reasons, Reason{Rule: rule, Value: value, Threshold: t.High, Level: RiskHigh})
 		case reached(t.Elevated, elevatedInclusive):
-			a.reasons = append(a.reasons, Reason{Rule: rule, Value: value, Threshold: t.Elevated, Level: riskElevated})
+			a.reasons = append(a.reasons, Reason{Rule: rule, Value: value, Threshold: t.Elevated, Level: RiskElevated})
 		default:
 			return
 		}
-		if lvl := a.reasons[len(a.reasons)-1].Level; riskRank(lvl) > riskRank(a.risk) {
+		if lvl := a.reasons[len(a.reasons)-1].Level; RiskRank(lvl) > RiskRank(a.risk) {
 			a.risk = lvl
 		}
 	}
@@ -78,19 +80,15 @@ func assess(v weekValues, b Burnout) assessment {
 // month takes each user's worst whole ISO week overlapping it (ties: the
 // earliest week). Users absent from the result have risk none.
 func burnout(ctx context.Context, db *sql.DB, p Period, cfg Config) (map[string]assessment, error) {
-	weeks := []Period{p}
-	if p.Kind == "month" {
-		weeks = p.weeksOverlapping()
-	}
 	out := map[string]assessment{}
-	for _, w := range weeks {
+	for _, w := range p.ruleWeeks() {
 		vals, err := burnoutWeek(ctx, db, w)
 		if err != nil {
 			return nil, err
 		}
 		for id, v := range vals {
 			a := assess(v, cfg.Burnout)
-			if prev, ok := out[id]; !ok || riskRank(a.risk) > riskRank(prev.risk) {
+			if prev, ok := out[id]; !ok || RiskRank(a.risk) > RiskRank(prev.risk) {
 				out[id] = a
 			}
 		}
@@ -100,25 +98,20 @@ func burnout(ctx context.Context, db *sql.DB, p Period, cfg Config) (map[string]
 
 func burnoutWeek(ctx context.Context, db *sql.DB, w Period) (map[string]weekValues, error) {
 	start, end := w.Start.UTC(), w.End.UTC()
-	rows, err := db.QueryContext(ctx, queries.Get("analysis-burnout-week"), start, end, end.AddDate(0, 0, -28))
-	if err != nil {
-		return nil, fmt.Errorf("burnout %s: %w", w.Label, err)
-	}
-	defer rows.Close()
 	out := map[string]weekValues{}
-	for rows.Next() {
+	if err := eachRow(ctx, db, "burnout "+w.Label, queries.Get("analysis-burnout-week"), []any{start, end, end.AddDate(0, 0, -28)}, func(rows *sql.Rows) error {
 		var id string
 		var sleep, after, total, incidents int64
 		var v weekValues
 		if err := rows.Scan(&id, &sleep, &after, &total, &incidents, &v.onCallSeconds, &v.onCall28dSeconds,
 			&v.longestStretchSeconds); err != nil {
-			return nil, fmt.Errorf("burnout %s: %w", w.Label, err)
+			return err
 		}
 		v.sleep, v.afterHours, v.total, v.incidents = int(sleep), int(after), int(total), int(incidents)
 		out[id] = v
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("burnout %s: %w", w.Label, err)
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -5,14 +5,13 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/oncall-health/oncall-health/internal/atomicfile"
 	"github.com/oncall-health/oncall-health/queries"
 )
 
@@ -216,194 +215,81 @@ func durations(count int64, mean, p50, p90 sql.NullFloat64) Durations {
 }
 
 func incidentTotals(ctx context.Context, db *sql.DB, p Period, tot func(string) *Totals) error {
-	rows, err := db.QueryContext(ctx, queries.Get("analysis-incident-totals"), p.Start.UTC(), p.End.UTC())
-	if err != nil {
-		return fmt.Errorf("incident totals: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	return eachRow(ctx, db, "incident totals", queries.Get("analysis-incident-totals"), p.bounds(), func(rows *sql.Rows) error {
 		var team sql.NullString
 		var n, ackN, resN, auto, open, noise int64
 		var ackMean, ackP50, ackP90, resMean, resP50, resP90 sql.NullFloat64
 		if err := rows.Scan(&team, &n, &ackN, &ackMean, &ackP50, &ackP90, &resN, &resMean, &resP50, &resP90,
 			&auto, &open, &noise); err != nil {
-			return fmt.Errorf("incident totals: %w", err)
+			return err
 		}
 		t := tot(team.String)
 		t.Incidents = int(n)
 		t.MTTA = durations(ackN, ackMean, ackP50, ackP90)
 		t.MTTR = durations(resN, resMean, resP50, resP90)
 		t.AutoResolved, t.OpenIncidents, t.NoiseIncidents = int(auto), int(open), int(noise)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("incident totals: %w", err)
-	}
-	return nil
+		return nil
+	})
 }
 
 func alertTotals(ctx context.Context, db *sql.DB, p Period, set func(team string, n int)) error {
-	rows, err := db.QueryContext(ctx, queries.Get("analysis-alert-totals"), p.Start.UTC(), p.End.UTC())
-	if err != nil {
-		return fmt.Errorf("alert totals: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	return eachRow(ctx, db, "alert totals", queries.Get("analysis-alert-totals"), p.bounds(), func(rows *sql.Rows) error {
 		var team sql.NullString
 		var n int64
 		if err := rows.Scan(&team, &n); err != nil {
-			return fmt.Errorf("alert totals: %w", err)
+			return err
 		}
 		set(team.String, int(n))
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("alert totals: %w", err)
-	}
-	return nil
+		return nil
+	})
 }
 
 func interruptionTotals(ctx context.Context, db *sql.DB, p Period, tot func(string) *Totals, noise map[string]int) error {
-	rows, err := db.QueryContext(ctx, queries.Get("analysis-interruption-totals"), p.Start.UTC(), p.End.UTC())
-	if err != nil {
-		return fmt.Errorf("interruption totals: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	return eachRow(ctx, db, "interruption totals", queries.Get("analysis-interruption-totals"), p.bounds(), func(rows *sql.Rows) error {
 		var team sql.NullString
 		var n, business, off, sleep, nz int64
 		if err := rows.Scan(&team, &n, &business, &off, &sleep, &nz); err != nil {
-			return fmt.Errorf("interruption totals: %w", err)
+			return err
 		}
 		tot(team.String).Interruptions = Interruptions{Total: int(n), Business: int(business), Off: int(off), Sleep: int(sleep)}
 		noise[team.String] = int(nz)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("interruption totals: %w", err)
-	}
-	return nil
+		return nil
+	})
 }
 
 // teamsOf lists every team of the teams table, plus any other team id
 // (such as "unassigned") that has incidents, alerts, interruptions or
 // shifts in the period, sorted by id.
 func teamsOf(ctx context.Context, db *sql.DB, p Period, cfg Config, totals map[string]*Totals) ([]Team, error) {
-	byID := map[string]*Team{}
-	add := func(id, name string) *Team {
-		if t, ok := byID[id]; ok {
-			return t
-		}
-		t := &Team{ID: id, Name: name, Flags: []string{}, BusiestShifts: []Shift{}}
-		byID[id] = t
-		return t
-	}
-	rows, err := db.QueryContext(ctx, queries.Get("analysis-teams"))
-	if err != nil {
-		return nil, fmt.Errorf("list teams: %w", err)
-	}
-	for rows.Next() {
+	set := teamSet{}
+	if err := eachRow(ctx, db, "list teams", queries.Get("analysis-teams"), nil, func(rows *sql.Rows) error {
 		var id, name string
 		if err := rows.Scan(&id, &name); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("list teams: %w", err)
+			return err
 		}
-		add(id, name)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list teams: %w", err)
-	}
-	extraName := func(id string) string {
-		if id == unassignedTeam {
-			return "Unassigned"
-		}
-		return id
+		set.add(id, name)
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	for id := range totals {
 		if id != "" {
-			add(id, extraName(id))
+			set.addID(id)
 		}
 	}
-	// Shifts: {shifts, mean, p50, max}.
-	rows, err = db.QueryContext(ctx, queries.Get("analysis-shift-summary"), p.Start.UTC(), p.End.UTC())
+	if err := shiftFigures(ctx, db, p, set); err != nil {
+		return nil, err
+	}
+	onCall, err := teamOnCallL1(ctx, db, p)
 	if err != nil {
-		return nil, fmt.Errorf("shift summary: %w", err)
+		return nil, err
 	}
-	for rows.Next() {
-		var id string
-		var n int64
-		var mean, p50 sql.NullFloat64
-		var max sql.NullInt64
-		if err := rows.Scan(&id, &n, &mean, &p50, &max); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("shift summary: %w", err)
-		}
-		t := add(id, extraName(id))
-		t.AlertsPerShift = AlertsPerShift{Shifts: int(n), Mean: nullFloat(mean), P50: nullFloat(p50)}
-		if max.Valid {
-			v := int(max.Int64)
-			t.AlertsPerShift.Max = &v
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("shift summary: %w", err)
-	}
-	rows, err = db.QueryContext(ctx, queries.Get("analysis-busiest-shifts"), p.Start.UTC(), p.End.UTC())
+	loaded, err := alertLoaded(ctx, db, p, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("busiest shifts: %w", err)
+		return nil, err
 	}
-	for rows.Next() {
-		var id string
-		var s Shift
-		var alerts int64
-		if err := rows.Scan(&id, &s.UserID, &s.UserName, &s.EscalationPolicyID, &s.Start, &s.End, &alerts); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("busiest shifts: %w", err)
-		}
-		s.Start, s.End, s.Alerts = s.Start.UTC(), s.End.UTC(), int(alerts)
-		t := add(id, extraName(id))
-		t.BusiestShifts = append(t.BusiestShifts, s)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("busiest shifts: %w", err)
-	}
-	// Alerts per 12 h of level-1 on-call time.
-	rows, err = db.QueryContext(ctx, queries.Get("analysis-team-oncall-l1"), p.Start.UTC(), p.End.UTC())
-	if err != nil {
-		return nil, fmt.Errorf("team on-call time: %w", err)
-	}
-	onCall := map[string]float64{}
-	for rows.Next() {
-		var id string
-		var secs float64
-		if err := rows.Scan(&id, &secs); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("team on-call time: %w", err)
-		}
-		onCall[id] = secs
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("team on-call time: %w", err)
-	}
-	// alert_load: a week's alerts; a month flags when any whole ISO week
-	// overlapping it reaches the threshold.
-	weeks := []Period{p}
-	if p.Kind == "month" {
-		weeks = p.weeksOverlapping()
-	}
-	loaded := map[string]bool{}
-	for _, w := range weeks {
-		if err := alertTotals(ctx, db, w, func(team string, n int) {
-			if team != "" && n >= cfg.AlertLoad {
-				loaded[team] = true
-			}
-		}); err != nil {
-			return nil, err
-		}
-	}
-	out := make([]Team, 0, len(byID))
-	for id, t := range byID {
+	out := make([]Team, 0, len(set))
+	for id, t := range set {
 		if tt, ok := totals[id]; ok {
 			t.Totals = *tt
 		} else {
@@ -421,20 +307,106 @@ func teamsOf(ctx context.Context, db *sql.DB, p Period, cfg Config, totals map[s
 	return out, nil
 }
 
-func responders(ctx context.Context, db *sql.DB, p Period, cfg Config) ([]Responder, error) {
-	rows, err := db.QueryContext(ctx, queries.Get("analysis-responders"), p.Start.UTC(), p.End.UTC())
-	if err != nil {
-		return nil, fmt.Errorf("responders: %w", err)
+// teamSet holds the teams of one period by id while teamsOf gathers them.
+type teamSet map[string]*Team
+
+// add returns the team id, adding it with name when it is new.
+func (s teamSet) add(id, name string) *Team {
+	if t, ok := s[id]; ok {
+		return t
 	}
-	out := []Responder{}
-	for rows.Next() {
+	t := &Team{ID: id, Name: name, Flags: []string{}, BusiestShifts: []Shift{}}
+	s[id] = t
+	return t
+}
+
+// addID is add for a team id not in the teams table: its name is the id,
+// "Unassigned" for unassignedTeam.
+func (s teamSet) addID(id string) *Team {
+	if id == unassignedTeam {
+		return s.add(id, "Unassigned")
+	}
+	return s.add(id, id)
+}
+
+// shiftFigures sets each team's alerts per shift {shifts, mean, p50, max}
+// and its busiest shifts in period p, adding teams that have shifts.
+func shiftFigures(ctx context.Context, db *sql.DB, p Period, set teamSet) error {
+	if err := eachRow(ctx, db, "shift summary", queries.Get("analysis-shift-summary"), p.bounds(), func(rows *sql.Rows) error {
+		var id string
+		var n int64
+		var mean, p50 sql.NullFloat64
+		var max sql.NullInt64
+		if err := rows.Scan(&id, &n, &mean, &p50, &max); err != nil {
+			return err
+		}
+		t := set.addID(id)
+		t.AlertsPerShift = AlertsPerShift{Shifts: int(n), Mean: nullFloat(mean), P50: nullFloat(p50)}
+		if max.Valid {
+			v := int(max.Int64)
+			t.AlertsPerShift.Max = &v
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	return eachRow(ctx, db, "busiest shifts", queries.Get("analysis-busiest-shifts"), p.bounds(), func(rows *sql.Rows) error {
+		var id string
+		var s Shift
+		var alerts int64
+		if err := rows.Scan(&id, &s.UserID, &s.UserName, &s.EscalationPolicyID, &s.Start, &s.End, &alerts); err != nil {
+			return err
+		}
+		s.Start, s.End, s.Alerts = s.Start.UTC(), s.End.UTC(), int(alerts)
+		t := set.addID(id)
+		t.BusiestShifts = append(t.BusiestShifts, s)
+		return nil
+	})
+}
+
+// teamOnCallL1 is each team's level-1 on-call time in period p, in seconds
+// by team id (the denominator of alerts per 12 h on call).
+func teamOnCallL1(ctx context.Context, db *sql.DB, p Period) (map[string]float64, error) {
+	onCall := map[string]float64{}
+	if err := eachRow(ctx, db, "team on-call time", queries.Get("analysis-team-oncall-l1"), p.bounds(), func(rows *sql.Rows) error {
+		var id string
+		var secs float64
+		if err := rows.Scan(&id, &secs); err != nil {
+			return err
+		}
+		onCall[id] = secs
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	return onCall, nil
+}
+
+// alertLoaded is the set of team ids flagged alert_load in period p: a
+// week's alerts reach cfg.AlertLoad; a month flags when any whole ISO week
+// overlapping it does.
+func alertLoaded(ctx context.Context, db *sql.DB, p Period, cfg Config) (map[string]bool, error) {
+	loaded := map[string]bool{}
+	for _, w := range p.ruleWeeks() {
+		if err := alertTotals(ctx, db, w, func(team string, n int) {
+			if team != "" && n >= cfg.AlertLoad {
+				loaded[team] = true
+			}
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return loaded, nil
+}
+
+func responders(ctx context.Context, db *sql.DB, p Period, cfg Config) ([]Responder, error) {
+	out, err := scanAll(ctx, db, "responders", queries.Get("analysis-responders"), p.bounds(), func(rows *sql.Rows) (Responder, error) {
 		var r Responder
 		var teams string
 		var total, business, off, sleep, incidents int64
 		if err := rows.Scan(&r.ID, &r.Name, &r.TimeZone, &teams, &r.OnCallSeconds, &r.OnCallSecondsLevel1,
 			&total, &business, &off, &sleep, &incidents); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("responders: %w", err)
+			return r, err
 		}
 		r.TeamIDs = []string{}
 		if teams != "" {
@@ -445,12 +417,11 @@ func responders(ctx context.Context, db *sql.DB, p Period, cfg Config) ([]Respon
 		if r.OnCallSeconds > 0 {
 			r.IncidentsPer12hOnCall = ratio(float64(r.Incidents), r.OnCallSeconds/43200)
 		}
-		r.Risk, r.Reasons = riskNone, []Reason{}
-		out = append(out, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("responders: %w", err)
+		r.Risk, r.Reasons = RiskNone, []Reason{}
+		return r, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(out) == 0 {
 		return out, nil
@@ -468,29 +439,19 @@ func responders(ctx context.Context, db *sql.DB, p Period, cfg Config) ([]Respon
 }
 
 func noisyAlerts(ctx context.Context, db *sql.DB, p Period) ([]NoisyAlert, error) {
-	rows, err := db.QueryContext(ctx, queries.Get("analysis-noisy-alerts"), p.Start.UTC(), p.End.UTC())
-	if err != nil {
-		return nil, fmt.Errorf("noisy alerts: %w", err)
-	}
-	defer rows.Close()
-	out := []NoisyAlert{}
-	for rows.Next() {
+	return scanAll(ctx, db, "noisy alerts", queries.Get("analysis-noisy-alerts"), p.bounds(), func(rows *sql.Rows) (NoisyAlert, error) {
 		var a NoisyAlert
 		var incidents, alerts, interruptions, afterHours, noise int64
 		var auto, p50 sql.NullFloat64
 		if err := rows.Scan(&a.Signature, &a.ServiceID, &a.SampleTitle, &incidents, &alerts, &interruptions,
 			&afterHours, &auto, &p50, &noise); err != nil {
-			return nil, fmt.Errorf("noisy alerts: %w", err)
+			return a, err
 		}
 		a.Incidents, a.Alerts, a.Interruptions = int(incidents), int(alerts), int(interruptions)
 		a.AfterHoursInterruptions, a.NoiseIncidents = int(afterHours), int(noise)
 		a.AutoResolvedShare, a.P50SecondsToResolve = nullFloat(auto), nullFloat(p50)
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("noisy alerts: %w", err)
-	}
-	return out, nil
+		return a, nil
+	})
 }
 
 // InterruptionHeatmap counts the period's interruptions by the notified
@@ -505,20 +466,15 @@ func InterruptionHeatmap(ctx context.Context, db *sql.DB, p Period, cfg Config) 
 }
 
 func heatmap(ctx context.Context, db *sql.DB, p Period) (map[string]*Heatmap, error) {
-	rows, err := db.QueryContext(ctx, queries.Get("analysis-heatmap"), p.Start.UTC(), p.End.UTC())
-	if err != nil {
-		return nil, fmt.Errorf("heatmap: %w", err)
-	}
-	defer rows.Close()
 	out := map[string]*Heatmap{"": {}}
-	for rows.Next() {
+	if err := eachRow(ctx, db, "heatmap", queries.Get("analysis-heatmap"), p.bounds(), func(rows *sql.Rows) error {
 		var team string
 		var dow, hour, n int64
 		if err := rows.Scan(&team, &dow, &hour, &n); err != nil {
-			return nil, fmt.Errorf("heatmap: %w", err)
+			return err
 		}
 		if dow < 1 || dow > 7 || hour < 0 || hour > 23 {
-			continue
+			return nil
 		}
 		h, ok := out[team]
 		if !ok {
@@ -527,44 +483,22 @@ func heatmap(ctx context.Context, db *sql.DB, p Period) (map[string]*Heatmap, er
 		}
 		h[dow-1][hour] += int(n)
 		out[""][dow-1][hour] += int(n)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("heatmap: %w", err)
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
 // WriteJSON writes m as indented JSON to path atomically: a temporary file in
 // the same directory, fsynced, then renamed over path. The file mode is 0600.
-func WriteJSON(path string, m *Metrics) (err error) {
+func WriteJSON(path string, m *Metrics) error {
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode metrics: %w", err)
 	}
 	b = append(b, '\n')
-	f, err := os.CreateTemp(filepath.Dir(path), ".metrics-*.json")
-	if err != nil {
-		return fmt.Errorf("write metrics: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err = f.Chmod(0o600); err != nil {
-		return fmt.Errorf("write metrics: %w", err)
-	}
-	if _, err = f.Write(b); err != nil {
-		return fmt.Errorf("write metrics: %w", err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("write metrics: %w", err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("write metrics: %w", err)
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
+	if err := atomicfile.Write(path, b); err != nil {
 		return fmt.Errorf("write metrics: %w", err)
 	}
 	return nil

@@ -234,23 +234,17 @@ func Handoffs(ctx context.Context, db *sql.DB, cfg Config, o HandoffOptions) ([]
 	type pol struct{ name, team string }
 	pols := map[string]pol{}
 	var ids []string
-	rows, err := db.QueryContext(ctx, queries.Get("handoff-policies"))
-	if err != nil {
-		return nil, nil, fmt.Errorf("escalation policies: %w", err)
-	}
-	for rows.Next() {
+	if err := eachRow(ctx, db, "escalation policies", queries.Get("handoff-policies"), nil, func(rows *sql.Rows) error {
 		var id string
 		var p pol
 		if err := rows.Scan(&id, &p.name, &p.team); err != nil {
-			rows.Close()
-			return nil, nil, fmt.Errorf("escalation policies: %w", err)
+			return err
 		}
 		pols[id] = p
 		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("escalation policies: %w", err)
+		return nil
+	}); err != nil {
+		return nil, nil, err
 	}
 	named := len(o.Policies) > 0
 	if named {
@@ -369,7 +363,7 @@ func handoff(ctx context.Context, db *sql.DB, cfg Config, policy string, at, syn
 		return nil, wrap("burnout", err)
 	}
 	for _, p := range h.Outgoing {
-		l := Load{ID: p.ID, Name: p.Name, Risk: riskNone, Reasons: []Reason{}}
+		l := Load{ID: p.ID, Name: p.Name, Risk: RiskNone, Reasons: []Reason{}}
 		for _, pp := range h.Shift.PerPerson {
 			if pp.ID == p.ID {
 				l.Pages, l.SleepPages = pp.Pages, pp.Sleep

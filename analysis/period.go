@@ -95,6 +95,15 @@ func (p Period) weeksOverlapping() []Period {
 	return out
 }
 
+// ruleWeeks are the weeks a weekly rule (burnout, alert_load) looks at for
+// p: p itself when it is a week, else the whole ISO weeks overlapping it.
+func (p Period) ruleWeeks() []Period {
+	if p.Kind == "month" {
+		return p.weeksOverlapping()
+	}
+	return []Period{p}
+}
+
 // weekOf builds the week period starting at monday (00:00 in loc).
 func weekOf(monday time.Time, loc *time.Location) Period {
 	y, w := monday.ISOWeek()

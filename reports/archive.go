@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/oncall-health/oncall-health/analysis"
+	"github.com/oncall-health/oncall-health/internal/atomicfile"
 )
 
 // ArchiveEntry is one period written by a range run of `report`.
@@ -45,7 +46,7 @@ func WriteArchive(dir string, entries []ArchiveEntry, opts Options) ([]string, e
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create archive dir: %w", err)
 	}
-	if err := writeFileAtomic(filepath.Join(dir, IndexFile), data); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, IndexFile), data); err != nil {
 		return nil, fmt.Errorf("write %s: %w", IndexFile, err)
 	}
 	return []string{IndexFile}, nil
@@ -254,15 +255,5 @@ func archiveSubtitle(items []archiveItem) string {
 // with the year on both ends, e.g. "Mon 3 Nov 2025 – Sun 1 Nov 2026
 // (Europe/Berlin)". end is exclusive.
 func spanRange(start, end time.Time, tz string) string {
-	loc, err := time.LoadLocation(tz)
-	if err != nil || tz == "" {
-		loc = time.UTC
-		tz = "UTC"
-	}
-	s := start.In(loc)
-	e := end.In(loc).Add(-time.Second)
-	if !e.After(s) {
-		e = s
-	}
-	return fmt.Sprintf("%s – %s (%s)", s.Format("Mon 2 Jan 2006"), e.Format("Mon 2 Jan 2006"), tz)
+	return rangeText(start, end, tz, "Mon 2 Jan 2006")
 }

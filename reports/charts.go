@@ -52,6 +52,10 @@ func optionOf(c jsonChart) map[string]any {
 // defaultGrid leaves room for the legend on top.
 var defaultGrid = opts.Grid{Left: "8", Right: "16", Top: "36", Bottom: "8", ContainLabel: opts.Bool(true)}
 
+// baseOpts are the options every chart starts from: its element id, no
+// animation, an axis tooltip, a legend on top and grid. A chart that wants
+// another tooltip or legend appends its own after these: the later one
+// replaces the earlier.
 func baseOpts(id string, grid opts.Grid) []charts.GlobalOpts {
 	return []charts.GlobalOpts{
 		charts.WithInitializationOpts(opts.Initialization{ChartID: id, AssetsHost: "/"}),
@@ -91,12 +95,9 @@ func heatmapChart(id string, hm *analysis.Heatmap) chartView {
 		}
 	}
 	c := charts.NewHeatMap()
-	c.SetGlobalOptions(
-		charts.WithInitializationOpts(opts.Initialization{ChartID: id, AssetsHost: "/"}),
-		charts.WithAnimation(false),
+	c.SetGlobalOptions(append(baseOpts(id, opts.Grid{Left: "8", Right: "8", Top: "8", Bottom: "44", ContainLabel: opts.Bool(true)}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
-		charts.WithGridOpts(opts.Grid{Left: "8", Right: "8", Top: "8", Bottom: "44", ContainLabel: opts.Bool(true)}),
 		charts.WithXAxisOpts(opts.XAxis{Type: "category", Data: hourLabels(), Name: "local hour", NameLocation: "middle", NameGap: 24, SplitArea: &opts.SplitArea{Show: opts.Bool(true)}}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: weekdays, Inverse: opts.Bool(true), SplitArea: &opts.SplitArea{Show: opts.Bool(true)}}),
 		charts.WithVisualMapOpts(opts.VisualMap{
@@ -104,7 +105,7 @@ func heatmapChart(id string, hm *analysis.Heatmap) chartView {
 			Orient: "horizontal", Left: "center", Bottom: "0", Show: opts.Bool(false),
 			InRange: &opts.VisualMapInRange{Color: []string{"#e8eefc", "#9db4f0", "#3156c9", "#1b2f78"}},
 		}),
-	)
+	)...)
 	c.SetXAxis(hourLabels()).AddSeries("Pages", data, charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), FontSize: 10}))
 	return chartView{ID: id, Class: "chart heat", Label: "Heat map of pages by local weekday and hour", Option: optionOf(c)}
 }
@@ -201,15 +202,11 @@ func sparkline(id, label string, cats []string, values []*float64) chartView {
 		data[i] = opts.LineData{Value: round1(*v)}
 	}
 	c := charts.NewLine()
-	c.SetGlobalOptions(
-		charts.WithInitializationOpts(opts.Initialization{ChartID: id, AssetsHost: "/"}),
-		charts.WithAnimation(false),
-		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
+	c.SetGlobalOptions(append(baseOpts(id, opts.Grid{Left: "4", Right: "4", Top: "6", Bottom: "4"}),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
-		charts.WithGridOpts(opts.Grid{Left: "4", Right: "4", Top: "6", Bottom: "4"}),
 		charts.WithXAxisOpts(opts.XAxis{Type: "category", Data: cats, Show: opts.Bool(false)}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "value", Show: opts.Bool(false), Scale: opts.Bool(true)}),
-	)
+	)...)
 	c.SetXAxis(cats).AddSeries(label, data,
 		charts.WithLineChartOpts(opts.LineChart{Smooth: opts.Bool(false), ShowSymbol: opts.Bool(true), SymbolSize: 4, ConnectNulls: opts.Bool(true)}),
 		charts.WithLineStyleOpts(opts.LineStyle{Color: colLine, Width: 2}),

@@ -193,17 +193,25 @@ func mean(vs []*float64) *float64 {
 // periodRange words a period in its own time zone, e.g.
 // "Mon 9 Nov – Sun 15 Nov 2026 (Europe/Berlin)".
 func periodRange(start, end time.Time, tz string) string {
+	return rangeText(start, end, tz, "Mon 2 Jan")
+}
+
+// rangeText words the days from start to end (exclusive: the last day shown
+// is the one of end minus one second) in time zone tz (UTC when tz is empty or
+// unknown), the start day in startLayout and the last day with its year, then
+// the zone's name: "<start> – Mon 2 Jan 2006 (<tz>)".
+func rangeText(start, end time.Time, tz, startLayout string) string {
 	loc, err := time.LoadLocation(tz)
 	if err != nil || tz == "" {
 		loc = time.UTC
 		tz = "UTC"
 	}
 	s := start.In(loc)
-	e := end.In(loc).Add(-time.Second) // End is exclusive
+	e := end.In(loc).Add(-time.Second) // end is exclusive
 	if !e.After(s) {
 		e = s
 	}
-	return fmt.Sprintf("%s – %s (%s)", s.Format("Mon 2 Jan"), e.Format("Mon 2 Jan 2006"), tz)
+	return fmt.Sprintf("%s – %s (%s)", s.Format(startLayout), e.Format("Mon 2 Jan 2006"), tz)
 }
 
 // plural returns "1 page" / "3 pages".

@@ -239,7 +239,7 @@ func newHandoffView(h *analysis.Handoff) handoffView {
 		if len(why) > 0 {
 			s += " (" + strings.Join(why, "; ") + ")"
 		}
-		if riskRank(l.Risk) > 0 || l.SleepPages > 0 {
+		if analysis.RiskRank(l.Risk) > 0 || l.SleepPages > 0 {
 			s += ". Consider offering relief."
 		}
 		v.Load = append(v.Load, s)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+
+	"github.com/oncall-health/oncall-health/analysis"
 )
 
 // reportLink is one entry of index.html.
@@ -30,7 +32,7 @@ type indexPage struct {
 }
 
 // indexMetrics are the organisation figures on index.html.
-var indexMetrics = []orgMetric{orgMetrics[0], orgMetrics[2], orgMetrics[3], orgMetrics[4], orgMetrics[6], orgMetrics[7]}
+var indexMetrics = []metric[analysis.Metrics]{orgMetrics[0], orgMetrics[2], orgMetrics[3], orgMetrics[4], orgMetrics[6], orgMetrics[7]}
 
 func (r *run) renderIndex(links []reportLink) ([]byte, error) {
 	hm := r.in.Heatmaps[""]
@@ -85,7 +87,7 @@ func (r *run) renderSummary(links []reportLink) []byte {
 	fmt.Fprintf(&b, "# On-call health, %s\n\n", mdEscape(periodTitle(cur.Period)))
 	fmt.Fprintf(&b, "%s\n\n", mdEscape(periodRange(cur.Period.Start, cur.Period.End, cur.Period.TimeZone)))
 
-	line := func(label string, m orgMetric) {
+	line := func(label string, m metric[analysis.Metrics]) {
 		cv := m.Get(cur)
 		s := fmt.Sprintf("- **%s:** %s", label, m.Kind.format(cv))
 		if prev != nil {
@@ -106,7 +108,7 @@ func (r *run) renderSummary(links []reportLink) []byte {
 		sortResponders(rs)
 		var names []string
 		for _, x := range rs {
-			if riskRank(x.Risk) > 0 {
+			if analysis.RiskRank(x.Risk) > 0 {
 				names = append(names, fmt.Sprintf("%s (%s)", mdEscape(responderName(x)), x.Risk))
 			}
 		}

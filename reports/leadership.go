@@ -8,15 +8,8 @@ import (
 	"github.com/oncall-health/oncall-health/analysis"
 )
 
-// orgMetric is one organisation-wide headline figure.
-type orgMetric struct {
-	Label string
-	Hint  string
-	Kind  kind
-	Get   func(m *analysis.Metrics) *float64
-}
-
-var orgMetrics = []orgMetric{
+// orgMetrics are the organisation-wide headline figures.
+var orgMetrics = []metric[analysis.Metrics]{
 	{"Pages", "Interruptions: phone, SMS and push notifications, merged within 60 s", kindCount, func(m *analysis.Metrics) *float64 { return countPtr(m.Org.Interruptions.Total) }},
 	{"Sleep-hour pages", "Pages in sleep hours (" + sleepHoursVar + ") in the paged person's time zone", kindCount, func(m *analysis.Metrics) *float64 { return countPtr(m.Org.Interruptions.Sleep) }},
 	{"After-hours share", "Share of pages in off or sleep hours", kindShare, func(m *analysis.Metrics) *float64 { return m.Org.AfterHoursShare }},
@@ -30,7 +23,7 @@ var orgMetrics = []orgMetric{
 func atRisk(m *analysis.Metrics) int {
 	n := 0
 	for _, x := range m.Responders {
-		if riskRank(x.Risk) > 0 {
+		if analysis.RiskRank(x.Risk) > 0 {
 			n++
 		}
 	}
@@ -43,9 +36,9 @@ func riskCounts(m *analysis.Metrics) (high, elevated int) {
 	}
 	for _, x := range m.Responders {
 		switch x.Risk {
-		case riskHigh:
+		case analysis.RiskHigh:
 			high++
-		case riskElevated:
+		case analysis.RiskElevated:
 			elevated++
 		}
 	}
@@ -54,7 +47,7 @@ func riskCounts(m *analysis.Metrics) (high, elevated int) {
 
 // orgKPIs builds the headline cards: value, change against the previous
 // period and the average of the history, and (with spark) a trend line.
-func (r *run) orgKPIs(metrics []orgMetric, spark bool) ([]kpi, trendTable) {
+func (r *run) orgKPIs(metrics []metric[analysis.Metrics], spark bool) ([]kpi, trendTable) {
 	prev := r.prev()
 	word := r.cur.Period.Kind
 	all := append(append([]*analysis.Metrics(nil), r.hist...), r.cur)
@@ -177,9 +170,9 @@ func rankTeams(m *analysis.Metrics) []teamRank {
 				continue
 			}
 			switch x.Risk {
-			case riskHigh:
+			case analysis.RiskHigh:
 				tr.High++
-			case riskElevated:
+			case analysis.RiskElevated:
 				tr.Elevated++
 			}
 		}
@@ -252,7 +245,7 @@ func ruleName(rule string) string {
 func reasonCounts(m *analysis.Metrics) []reasonCount {
 	counts := map[string]int{}
 	for _, x := range m.Responders {
-		if riskRank(x.Risk) == 0 {
+		if analysis.RiskRank(x.Risk) == 0 {
 			continue
 		}
 		for _, rs := range x.Reasons {
@@ -309,7 +302,7 @@ func (r *run) renderLeadership() ([]byte, error) {
 		rs := append([]analysis.Responder(nil), r.cur.Responders...)
 		sortResponders(rs)
 		for _, x := range rs {
-			if riskRank(x.Risk) == 0 {
+			if analysis.RiskRank(x.Risk) == 0 {
 				continue
 			}
 			row := riskRow{Name: responderName(x), Teams: r.teamNames(x.TeamIDs), Risk: riskLabel(x.Risk), RiskClass: riskClass(x.Risk)}

@@ -90,6 +90,17 @@ func (r *run) subtitle() string {
 	return periodTitle(p) + " · " + periodRange(p.Start, p.End, p.TimeZone)
 }
 
+// metric is one headline figure read from a T (the organisation's
+// analysis.Metrics or one analysis.Team): its label, its hint (which may hold
+// sleepHoursVar), how its value is worded, and Get, which returns nil where
+// the figure is not defined.
+type metric[T any] struct {
+	Label string
+	Hint  string
+	Kind  kind
+	Get   func(*T) *float64
+}
+
 // kpi is one headline number with its comparisons.
 type kpi struct {
 	Label string
@@ -104,41 +115,24 @@ type cmpLine struct {
 	Text  string
 }
 
-// risk levels as the metrics name them.
-const (
-	riskHigh     = "high"
-	riskElevated = "elevated"
-	riskNone     = "none"
-)
-
 func riskLabel(level string) string {
 	switch level {
-	case riskHigh:
+	case analysis.RiskHigh:
 		return "High risk"
-	case riskElevated:
+	case analysis.RiskElevated:
 		return "Elevated"
 	default:
 		return "OK"
 	}
 }
 
-func riskRank(level string) int {
-	switch level {
-	case riskHigh:
-		return 2
-	case riskElevated:
-		return 1
-	}
-	return 0
-}
-
 // riskClass is the CSS class of a risk badge.
 func riskClass(level string) string {
 	switch level {
-	case riskHigh, riskElevated:
+	case analysis.RiskHigh, analysis.RiskElevated:
 		return level
 	}
-	return riskNone
+	return analysis.RiskNone
 }
 
 // reasonText words one burnout rule that fired, e.g. "woken 5 times (high
@@ -176,7 +170,7 @@ func thresholdText(rs analysis.Reason) string {
 	case "incidents_per_12h_on_call":
 		return "> " + fmtNum(rs.Threshold)
 	case "longest_on_call_stretch_days":
-		if rs.Level == riskHigh {
+		if rs.Level == analysis.RiskHigh {
 			return "≥ " + fmtNum(rs.Threshold)
 		}
 		return "> " + fmtNum(rs.Threshold)

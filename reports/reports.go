@@ -11,6 +11,7 @@ import (
 	_ "time/tzdata" // period ranges are shown in the report time zone
 
 	"github.com/oncall-health/oncall-health/analysis"
+	"github.com/oncall-health/oncall-health/internal/atomicfile"
 )
 
 // Sentinel errors callers may test with errors.Is.
@@ -138,7 +139,7 @@ func writeFiles(dir, what string, files []File) ([]string, error) {
 	}
 	names := make([]string, 0, len(files))
 	for _, f := range files {
-		if err := writeFileAtomic(filepath.Join(dir, f.Name), f.Data); err != nil {
+		if err := atomicfile.Write(filepath.Join(dir, f.Name), f.Data); err != nil {
 			return names, fmt.Errorf("write %s: %w", f.Name, err)
 		}
 		names = append(names, f.Name)
@@ -220,37 +221,6 @@ func uniqueName(name string, used map[string]bool) string {
 	}
 	used[name] = true
 	return name
-}
-
-// writeFileAtomic writes data to a temporary file in path's directory, with
-// mode 0600, and renames it to path.
-func writeFileAtomic(path string, data []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			_ = os.Remove(tmp)
-		}
-	}()
-	if err = f.Chmod(0o600); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if _, err = f.Write(data); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 // run holds what every page of one Write needs.

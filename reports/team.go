@@ -122,15 +122,8 @@ func teamIn(m *analysis.Metrics, id string) *analysis.Team {
 
 func countPtr(n int) *float64 { return ptr(float64(n)) }
 
-// teamMetric is one headline figure of a team report.
-type teamMetric struct {
-	Label string
-	Hint  string
-	Kind  kind
-	Get   func(t *analysis.Team) *float64
-}
-
-var teamMetrics = []teamMetric{
+// teamMetrics are the headline figures of a team report.
+var teamMetrics = []metric[analysis.Team]{
 	{"Pages", "Interruptions: phone, SMS and push notifications, merged within 60 s", kindCount, func(t *analysis.Team) *float64 { return countPtr(t.Interruptions.Total) }},
 	{"After-hours pages", "Pages in off or sleep hours of the paged person", kindCount, func(t *analysis.Team) *float64 { return countPtr(t.Interruptions.Off + t.Interruptions.Sleep) }},
 	{"Sleep-hour pages", "Pages in sleep hours (" + sleepHoursVar + " local time)", kindCount, func(t *analysis.Team) *float64 { return countPtr(t.Interruptions.Sleep) }},
@@ -344,7 +337,7 @@ func (r *run) teamResponders(t *analysis.Team) ([]responderRow, int) {
 	rows := make([]responderRow, 0, len(rs))
 	atRisk := 0
 	for _, x := range rs {
-		if riskRank(x.Risk) > 0 {
+		if analysis.RiskRank(x.Risk) > 0 {
 			atRisk++
 		}
 		rows = append(rows, r.responderRow(x))
@@ -355,8 +348,8 @@ func (r *run) teamResponders(t *analysis.Team) ([]responderRow, int) {
 func sortResponders(rs []analysis.Responder) {
 	sort.SliceStable(rs, func(i, j int) bool {
 		a, b := rs[i], rs[j]
-		if riskRank(a.Risk) != riskRank(b.Risk) {
-			return riskRank(a.Risk) > riskRank(b.Risk)
+		if analysis.RiskRank(a.Risk) != analysis.RiskRank(b.Risk) {
+			return analysis.RiskRank(a.Risk) > analysis.RiskRank(b.Risk)
 		}
 		if a.Interruptions.Total != b.Interruptions.Total {
 			return a.Interruptions.Total > b.Interruptions.Total
@@ -490,7 +483,7 @@ func barClass(n int) string {
 func teamLinkText(t *analysis.Team, r *run) string {
 	atRisk := 0
 	for _, x := range r.cur.Responders {
-		if hasTeam(x.TeamIDs, t.ID) && riskRank(x.Risk) > 0 {
+		if hasTeam(x.TeamIDs, t.ID) && analysis.RiskRank(x.Risk) > 0 {
 			atRisk++
 		}
 	}

@@ -656,7 +656,7 @@ func dumpAll(t *testing.T, db *sql.DB) string {
 }
 
 // checkNoPartialFiles fails when dir holds a temporary file of an atomic
-// write (".name.*.tmp", ".metrics-*.json") or an HTML file that is cut short.
+// write (".name.*.tmp", internal/atomicfile) or an HTML file that is cut short.
 func checkNoPartialFiles(t *testing.T, dir string) {
 	t.Helper()
 	entries, err := os.ReadDir(dir)

@@ -274,8 +274,9 @@ func withHistory(p analysis.Period) []analysis.Period {
 	return ps
 }
 
-// reportOptions are the presentation options of every report of a run.
+// reportOptions are the presentation options of every report of a run; the
+// footer names the version of this binary.
 func reportOptions(cfg analysis.Config, metricsFile, archiveHref, assetsHref string) reports.Options {
 	return reports.Options{HideNames: cfg.HideNames, GeneratedAt: time.Now().UTC(), MetricsFile: metricsFile,
-		ArchiveHref: archiveHref, AssetsHref: assetsHref, Hours: cfg.Hours, TeamHours: cfg.TeamHours}
+		ArchiveHref: archiveHref, AssetsHref: assetsHref, Hours: cfg.Hours, TeamHours: cfg.TeamHours, Version: version}
 }
