@@ -172,4 +172,49 @@ func TestPermanentOnCall(t *testing.T) {
 	// One stretch [10-28, 11-06) = 9 days: longest stretch > 7 (elevated);
 	// 28-day share 9/28 = 0.32 > 0.25 (elevated).
 	checkRisk(t, r, "elevated", []Reason{{"on_call_share_28d", 9.0 / 28, 0.25, "elevated"}, {"longest_on_call_stretch_days", 9, 7, "elevated"}})
+
+	// M2 is named at level 1 of EP1, but the last sync that listed them was
+	// on 11-04 00:00 (taken out of the rule since): on call [10-28, 11-04),
+	// 2 days of the week = 172,800 s. A permanent on-call makes no shift:
+	// T1 has no level-1 shift in the week.
+	p.user("M2", "UTC")
+	p.exec(`INSERT INTO permanent_oncalls (user_id, escalation_policy_id, escalation_level, last_seen_at) VALUES ('M2', 'EP1', 1, $1)`, ts("2026-11-04T00:00:00Z"))
+	m = p.compute("2026-W45")
+	if r := responderByID(t, m, "M2"); r.OnCallSeconds != 2*86400 || r.OnCallSecondsLevel1 != 2*86400 {
+		t.Errorf("M2 on call = %v / level 1 %v, want 172800 / 172800", r.OnCallSeconds, r.OnCallSecondsLevel1)
+	}
+	if tm := teamByID(t, m, "T1"); tm.AlertsPerShift.Shifts != 0 {
+		t.Errorf("T1 shifts = %d, want 0 (permanent on-calls make none)", tm.AlertsPerShift.Shifts)
+	}
+}
+
+// TestTeamsUnavailable: an account whose /teams answered 402 after it had
+// teams (a plan downgraded) groups by escalation policy, as the sync said,
+// though the old team rows stay.
+func TestTeamsUnavailable(t *testing.T) {
+	p := newPlanter(t)
+	p.team("T1")
+	p.policy("EP1", "T1")
+	p.incident("J1", "x", "", "EP1", "T1", ts("2026-11-02T01:00:00Z"), "")
+	p.exec(`INSERT INTO sync_meta (key, value_at) VALUES ('teams_unavailable', $1)`, ts("2026-11-06T00:00:00Z"))
+	m := p.compute("2026-W45")
+	if m.Period.TeamSource != "escalation_policies" || teamByID(t, m, "EP1").Incidents != 1 {
+		t.Errorf("team_source %q, teams %+v; want escalation_policies with EP1's incident", m.Period.TeamSource, m.Teams)
+	}
+}
+
+// TestDeletedOnCallUser: a user that on-calls name but /users no longer
+// lists, never paged, is a responder named "deleted user <id>" in the
+// fallback zone (default_time_zone).
+func TestDeletedOnCallUser(t *testing.T) {
+	p := newPlanter(t)
+	p.team("T1")
+	p.policy("EP1", "T1")
+	p.oncall("UGONE", "EP1", 1, "2026-11-02T00:00:00Z", "2026-11-03T00:00:00Z")
+	cfg := DefaultConfig()
+	cfg.DefaultTimeZone = "Asia/Kolkata"
+	r := responderByID(t, p.computeCfg("2026-W45", cfg), "UGONE")
+	if r.Name != "deleted user UGONE" || r.TimeZone != "Asia/Kolkata" || r.OnCallSeconds != 86400 {
+		t.Errorf("UGONE: %q in %s, %v s on call; want the deleted user in Asia/Kolkata, 86400 s", r.Name, r.TimeZone, r.OnCallSeconds)
+	}
 }

@@ -29,9 +29,11 @@
 //
 //   - Hour classes use the hours of the interrupting incident's team
 //     (Config.TeamHours), else Config.Hours.
-//   - A user whose time zone is empty or unknown to Go's tz database is
-//     classified in UTC; Metrics.Warnings names each such user, and the
-//     responder's time_zone is "UTC" (the zone its hours were taken in).
+//   - A user whose time zone is empty or unknown to Go's tz database, and a
+//     deleted user (named by notifications or on-calls, not by /users), is
+//     classified in the fallback zone (Config.FallbackZone:
+//     default_time_zone, else time_zone); Metrics.Warnings names each such
+//     user, and the responder's time_zone is the zone its hours were taken in.
 //   - An on-call segment without end runs to the latest sync watermark.
 //   - Team on-call time for alerts_per_12h_on_call is the time covered by
 //     at least one level-1 segment on any of the team's escalation policies.

@@ -75,7 +75,7 @@ type Handoff struct {
 // HandoffPerson is a responder at the handoff, with their wall clock at At.
 type HandoffPerson struct {
 	ID, Name string
-	Zone     string    // IANA zone the local times are in ("UTC" when unknown)
+	Zone     string    // IANA zone the local times are in (the fallback zone when unknown)
 	LocalAt  time.Time // At in Zone
 	// Until is the end of their run on call at this level (UTC), LocalUntil
 	// the same in Zone. UntilOpen says the run ends at the sync time: an

@@ -16,7 +16,8 @@ type Metrics struct {
 	NoisyAlerts   []NoisyAlert `json:"noisy_alerts"`
 
 	// Warnings are data problems met while computing (for example users
-	// without a known time zone, whose hours were taken in UTC). They are
+	// without a known time zone, whose hours were taken in the fallback
+	// zone). They are
 	// not part of metrics.json.
 	Warnings []string `json:"-"`
 }

@@ -302,7 +302,7 @@ func TestUnionProperty(t *testing.T) {
 	p.exec(`CREATE OR REPLACE TABLE a_segments AS
 		SELECT o.user_id, o.escalation_policy_id, o.escalation_level, o.start_at,
 		       greatest(o.start_at, coalesce(o.end_at, o.watermark)) AS end_at,
-		       coalesce(ep.team_id, 'unassigned') AS team_id
+		       coalesce(ep.team_id, 'unassigned') AS team_id, false AS permanent
 		FROM prop_oncalls o LEFT JOIN escalation_policies ep ON ep.id = o.escalation_policy_id`)
 	// Exact duplicates: each listed segment twice more.
 	var dupRows [][]any
@@ -312,7 +312,10 @@ func TestUnionProperty(t *testing.T) {
 			dupRows = append(dupRows, []any{g.user, g.policy, g.level, g.start, g.end, s.team(g.policy)})
 		}
 	}
-	appendRows("a_segments", 6, dupRows)
+	for i := range dupRows {
+		dupRows[i] = append(dupRows[i], false)
+	}
+	appendRows("a_segments", 7, dupRows)
 	p.exec(`CREATE OR REPLACE TABLE a_alerts (id VARCHAR, escalation_policy_id VARCHAR, created_at TIMESTAMP)`)
 	appendRows("a_alerts", 3, alertRows)
 

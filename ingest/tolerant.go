@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -217,7 +218,7 @@ func (a *tolerantAPI) ListIncidentsWithContext(ctx context.Context, o pagerduty.
 }
 
 func (a *tolerantAPI) ListIncidentAlertsWithContext(ctx context.Context, id string, o pagerduty.ListIncidentAlertsOptions) (*pagerduty.ListAlertsResponse, error) {
-	items, meta, err := list[pagerduty.IncidentAlert](ctx, a, "/incidents/"+id+"/alerts", o, "alerts")
+	items, meta, err := list[pagerduty.IncidentAlert](ctx, a, "/incidents/"+url.PathEscape(id)+"/alerts", o, "alerts")
 	if err != nil {
 		return nil, err
 	}

@@ -80,17 +80,19 @@ INSERT INTO analysis_params (transient_seconds, repeat_window_seconds, repeat_co
 -- name: analysis-refresh-users
 -- Every user with the zone its hour classes are taken in: its own, else
 -- (none, unknown to the tz database) the fallback zone of analysis_params.
--- Users that notifications name but /users no longer lists (deleted users)
--- are here too, named "deleted user <id>", in the fallback zone: their
+-- Users that notifications or on-calls name but /users no longer lists
+-- (deleted users) are here too, named "deleted user <id>", in the fallback zone: their
 -- pages woke someone.
 CREATE OR REPLACE TABLE a_users AS
 WITH u AS (
     SELECT id, name, time_zone, false AS deleted FROM users
     UNION ALL
-    SELECT DISTINCT l.user_id, 'deleted user ' || l.user_id, NULL, true
-    FROM log_entries l
-    WHERE l.type = 'notify' AND l.user_id IS NOT NULL
-      AND l.user_id NOT IN (SELECT id FROM users)
+    SELECT DISTINCT r.user_id, 'deleted user ' || r.user_id, NULL, true
+    FROM (SELECT user_id FROM log_entries WHERE type = 'notify'
+          UNION ALL SELECT user_id FROM oncalls
+          UNION ALL SELECT user_id FROM permanent_oncalls) r
+    WHERE r.user_id IS NOT NULL
+      AND r.user_id NOT IN (SELECT id FROM users)
 )
 SELECT u.id AS user_id,
        u.name,
@@ -111,7 +113,8 @@ LEFT JOIN (SELECT DISTINCT zone FROM tz_offsets) z ON z.zone = u.time_zone;
 -- members are the users ever on call on it. a_team_source says which, for
 -- the steps after this one and for metrics.json.
 CREATE OR REPLACE TABLE a_team_source AS
-SELECT CASE WHEN EXISTS (SELECT 1 FROM teams)
+SELECT CASE WHEN EXISTS (SELECT 1 FROM sync_meta WHERE key = 'teams_unavailable') THEN 'escalation_policies'
+            WHEN EXISTS (SELECT 1 FROM teams)
               OR EXISTS (SELECT 1 FROM incidents WHERE team_id IS NOT NULL)
               OR EXISTS (SELECT 1 FROM services WHERE team_id IS NOT NULL)
               OR EXISTS (SELECT 1 FROM escalation_policies WHERE team_id IS NOT NULL)
@@ -261,7 +264,7 @@ WITH RECURSIVE nx AS MATERIALIZED (
     SELECT c.user_id, c.at, s.incident_id,
            coalesce(i.team_id, 'unassigned') AS team_id,
            coalesce(i.noise, false) AS noise,
-           coalesce(u.zone, 'UTC') AS zone
+           coalesce(u.zone, (SELECT default_zone FROM analysis_params), 'UTC') AS zone
     FROM chain c
     JOIN a_notify s ON s.user_id = c.user_id AND s.at = c.at
     LEFT JOIN a_incidents i ON i.id = s.incident_id
@@ -314,8 +317,10 @@ FROM c LEFT JOIN a_incidents i ON i.id = c.incident_id;
 -- name: analysis-refresh-segments
 -- On-call segments; an open segment (no end) runs to the last sync watermark.
 -- A permanent on-call (a user named directly in an escalation rule) is one
--- segment over the whole synced range: from the first sync's --since
--- (sync_meta 'history_start'; else the earliest segment) to the last sync.
+-- segment (permanent) over the synced range: from the first sync's --since
+-- (sync_meta 'history_start'; else the earliest segment) to the last sync
+-- that still listed it (last_seen_at). It counts as on-call time but makes
+-- no shift (analysis-refresh-shifts): it has no start or end of its own.
 -- A segment's team is its policy's team, or the policy itself on an account
 -- without teams (analysis-refresh-teams).
 CREATE OR REPLACE TABLE a_segments AS
@@ -326,16 +331,20 @@ WITH asof_t AS (
                     (SELECT min(start_at) FROM oncalls)) AS since,
            (SELECT source = 'escalation_policies' FROM a_team_source) AS by_policy
 ), seg AS (
-    SELECT user_id, escalation_policy_id, escalation_level, start_at, end_at FROM oncalls
+    SELECT user_id, escalation_policy_id, escalation_level, start_at, end_at, false AS permanent FROM oncalls
     UNION ALL
-    SELECT po.user_id, po.escalation_policy_id, po.escalation_level, a.since, a.t
+    -- to the last sync that still listed it: one removed from its rule
+    -- stops counting then
+    SELECT po.user_id, po.escalation_policy_id, po.escalation_level, a.since,
+           least(po.last_seen_at, a.t), true
     FROM permanent_oncalls po CROSS JOIN asof_t a
     WHERE a.since IS NOT NULL AND a.t IS NOT NULL
 )
 SELECT o.user_id, o.escalation_policy_id, o.escalation_level, o.start_at,
        greatest(o.start_at, coalesce(o.end_at, asof_t.t, o.start_at)) AS end_at,
        CASE WHEN asof_t.by_policy THEN o.escalation_policy_id
-            ELSE coalesce(ep.team_id, 'unassigned') END AS team_id
+            ELSE coalesce(ep.team_id, 'unassigned') END AS team_id,
+       o.permanent
 FROM seg o
 CROSS JOIN asof_t
 LEFT JOIN escalation_policies ep ON ep.id = o.escalation_policy_id;
@@ -349,7 +358,7 @@ CREATE OR REPLACE TABLE a_shifts AS
 WITH d AS (
     SELECT user_id, escalation_policy_id, escalation_level, any_value(team_id) AS team_id,
            start_at, max(end_at) AS end_at
-    FROM a_segments WHERE escalation_level = 1 AND end_at > start_at
+    FROM a_segments WHERE escalation_level = 1 AND end_at > start_at AND NOT coalesce(permanent, false)
     GROUP BY user_id, escalation_policy_id, escalation_level, start_at
 ), o AS (
     SELECT *, max(end_at) OVER (PARTITION BY user_id, escalation_policy_id, escalation_level
@@ -546,7 +555,7 @@ WITH oc AS (
 )
 SELECT ids.user_id,
        coalesce(u.name, ids.user_id),
-       coalesce(u.zone, 'UTC'),
+       coalesce(u.zone, (SELECT default_zone FROM analysis_params), 'UTC'),
        coalesce((SELECT string_agg(DISTINCT team_id, ',' ORDER BY team_id) FROM a_team_members m WHERE m.user_id = ids.user_id), ''),
        coalesce(oc.s, 0), coalesce(oc1.s, 0),
        coalesce(it.total, 0), coalesce(it.business, 0), coalesce(it.off, 0), coalesce(it.sleep, 0),

@@ -30,7 +30,7 @@ WITH s AS (
           AND o.escalation_level = 1 AND o.end_at IS NULL
           AND o.start_at >= sh.start_at AND o.start_at < sh.end_at)
 )
-SELECT s.user_id, coalesce(u.name, s.user_id), coalesce(u.zone, 'UTC'), s.start_at, s.end_at
+SELECT s.user_id, coalesce(u.name, s.user_id), coalesce(u.zone, (SELECT default_zone FROM analysis_params), 'UTC'), s.start_at, s.end_at
 FROM s LEFT JOIN a_users u ON u.user_id = s.user_id
 WHERE s.end_at = (SELECT max(end_at) FROM s)
 ORDER BY s.user_id;
@@ -55,7 +55,7 @@ WITH r AS (
     SELECT user_id, end_at FROM a_segments
     WHERE $2 <> 1 AND escalation_policy_id = $1 AND escalation_level = $2 AND start_at <= $3 AND end_at > $3
 )
-SELECT r.user_id, coalesce(u.name, r.user_id), coalesce(u.zone, 'UTC'), max(r.end_at)
+SELECT r.user_id, coalesce(u.name, r.user_id), coalesce(u.zone, (SELECT default_zone FROM analysis_params), 'UTC'), max(r.end_at)
 FROM r LEFT JOIN a_users u ON u.user_id = r.user_id
 GROUP BY r.user_id, u.name, u.zone
 ORDER BY r.user_id;

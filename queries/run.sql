@@ -1,5 +1,5 @@
 -- Statements of `oncall-health run`: its state (run_state, run_periods,
--- run_deliveries of migration 5) and the sync watermark it reports up to.
+-- run_deliveries of migration 6) and the sync watermark it reports up to.
 
 -- name: run-state-get
 SELECT value FROM run_state WHERE key = $1;

@@ -49,12 +49,12 @@ add row1 ingest/resource.go \
 	'a window commits its watermark in its own transaction, before its rows'
 
 add row2-json analysis/compute.go \
-	's/if _, err = f\.Write\(b\); err != nil \{/if err = os.WriteFile(path, b, 0o600); err != nil {\n\t\treturn fmt.Errorf("write metrics: %w", err)\n\t}\n\tif _, err = f.Write(b); err != nil {/' \
+	's/import \(\n/import (\n\t"os"\n/; s/\tif err := atomicfile\.Write\(path, b\); err != nil \{/\tif err := os.WriteFile(path, b, 0o600); err != nil {\n\t\treturn fmt.Errorf("write metrics: %w", err)\n\t}\n\tif err := atomicfile.Write(path, b); err != nil {/' \
 	./cmd/oncall-health '^TestReportOutputFailures$' \
 	'metrics.json is written in place before the temporary file'
 
 add row2-pages reports/reports.go \
-	's/if _, err = f\.Write\(data\); err != nil \{/if err = os.WriteFile(path, data, 0o600); err != nil {\n\t\t_ = f.Close()\n\t\treturn err\n\t}\n\tif _, err = f.Write(data); err != nil {/' \
+	's/\t\tif err := atomicfile\.Write\(filepath\.Join\(dir, f\.Name\), f\.Data\); err != nil \{/\t\tif err := os.WriteFile(filepath.Join(dir, f.Name), f.Data, 0o600); err != nil {\n\t\t\treturn names, err\n\t\t}\n\t\tif err := atomicfile.Write(filepath.Join(dir, f.Name), f.Data); err != nil {/' \
 	./cmd/oncall-health '^TestReportOutputFailures$' \
 	'report pages (index.html, summary.md, team pages) are written in place first'
 

@@ -732,8 +732,17 @@ func TestReportOutputFailures(t *testing.T) {
 	// with ECharts inlined), and for export half of its largest file. Every
 	// file left in the output is then whole: byte for byte the one an
 	// unlimited run writes.
+	//
+	// The report cases run --self-contained: by default report writes the
+	// shared assets (ECharts, 556 kB) first, and a limit under that size
+	// would stop it there, before metrics.json or any page is written.
+	// "disk full in the shared assets" covers the default.
 	good := filepath.Join(t.TempDir(), "good")
-	if code, _, stderr := runCmd(t, nil, "report", "--db", dbPath, "--out", good, "--week", relWeek); code != 0 {
+	if code, _, stderr := runCmd(t, nil, "report", "--db", dbPath, "--out", good, "--week", relWeek, "--self-contained"); code != 0 {
+		t.Fatalf("report exit %d: %s", code, stderr)
+	}
+	goodShared := filepath.Join(t.TempDir(), "good-shared")
+	if code, _, stderr := runCmd(t, nil, "report", "--db", dbPath, "--out", goodShared, "--week", relWeek); code != 0 {
 		t.Fatalf("report exit %d: %s", code, stderr)
 	}
 	goodExport := filepath.Join(t.TempDir(), "good-export")
@@ -762,6 +771,7 @@ func TestReportOutputFailures(t *testing.T) {
 		{"disk full in a large page", "report", max(size(filepath.Join(good, "index.html"))/2, size(filepath.Join(good, "metrics.json"))+1), good},
 		{"disk full", "report", diskFullLimit, good},
 		{"disk full in an export", "export", largest / 2, goodExport},
+		{"disk full in the shared assets", "report-shared", diskFullLimit, goodShared},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
@@ -845,8 +855,11 @@ func TestReportDiskFullChild(t *testing.T) {
 		fmt.Fprintln(os.Stderr, "setrlimit:", err)
 		os.Exit(3)
 	}
-	args := []string{"report", "--db", os.Getenv("OH_DB"), "--out", os.Getenv("OH_OUT"), "--week", relWeek}
-	if os.Getenv("OH_CMD") == "export" {
+	args := []string{"report", "--db", os.Getenv("OH_DB"), "--out", os.Getenv("OH_OUT"), "--week", relWeek, "--self-contained"}
+	switch os.Getenv("OH_CMD") {
+	case "report-shared":
+		args = args[:len(args)-1]
+	case "export":
 		args = []string{"export", "--db", os.Getenv("OH_DB"), "--out", os.Getenv("OH_OUT"), "--format", "csv"}
 	}
 	code := run(context.Background(), args, os.Stdout, os.Stderr)

@@ -34,7 +34,7 @@ var deliverTuning struct {
 // week and month that is due and not written yet into --out as range mode
 // lays it out (writeReports per period, reports.WriteArchive over every
 // period written so far), then delivers the digests of the periods it
-// wrote. What was written and sent lives in the database (migration 5), so
+// wrote. What was written and sent lives in the database (migration 6), so
 // runs at any frequency do each thing once; see README ("Run it from cron").
 //
 // Choices: a period is due when it starts at or after the runs' start

@@ -65,3 +65,4 @@ ALTER TABLE a_users ADD COLUMN IF NOT EXISTS deleted BOOLEAN;  -- named by notif
 CREATE TABLE IF NOT EXISTS a_team_source (
     source  VARCHAR    -- 'teams' or 'escalation_policies'
 );
+ALTER TABLE a_segments ADD COLUMN IF NOT EXISTS permanent BOOLEAN;  -- a permanent on-call's segment (no shift)
