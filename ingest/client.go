@@ -88,10 +88,7 @@ type Client struct {
 	Counters *Counters
 	retry    *retryPolicy
 	tokenVar string
-	// apiURL is for the requests go-pagerduty cannot decode leniently
-	// (notes.go); they go through PD.Do, which adds the auth header.
-	apiURL string
-	api    *tolerantAPI // what Sync calls: PD's requests, decoded item by item
+	api      *tolerantAPI // what Sync calls: PD's requests, decoded item by item
 }
 
 // NewClient returns a PagerDuty client for token. The token is only ever
@@ -162,7 +159,7 @@ func NewClient(token string, o ClientOptions) *Client {
 	}
 	pd := pagerduty.NewClient(token, opts...)
 	pd.HTTPClient = &http.Client{Transport: perRequest{rc.StandardClient().Transport}}
-	return &Client{PD: pd, Counters: counters, retry: policy, tokenVar: o.TokenVar, apiURL: o.APIURL,
+	return &Client{PD: pd, Counters: counters, retry: policy, tokenVar: o.TokenVar,
 		api: &tolerantAPI{pd: pd, base: o.APIURL, skipped: &skipCounts{}}}
 }
 

@@ -2,10 +2,7 @@ package ingest
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"sync"
 	"time"
@@ -95,34 +92,14 @@ func (n notesStep) sync(ctx context.Context, s *syncer) (int, error) {
 	})
 }
 
-// incidentNotes is GET /incidents/{id}/notes. go-pagerduty's
-// ListIncidentNotes decodes the whole envelope as a map of note lists, so
-// any other field PagerDuty adds to the envelope breaks it; this reads the
-// "notes" field only, through the same paced, retrying HTTP client.
+// incidentNotes is GET /incidents/{id}/notes through the tolerant
+// decoder (tolerant.go), so pacing, retries, auth and the item-by-item
+// decoding are those of every other list: a note that cannot be decoded is
+// skipped and counted, never fatal. (go-pagerduty's ListIncidentNotes
+// decodes the whole envelope as a map of note lists, so any other field
+// PagerDuty adds to the envelope breaks it.) PagerDuty does not page this
+// list.
 func (c *Client) incidentNotes(ctx context.Context, id string) ([]pagerduty.IncidentNote, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.apiURL+"/incidents/"+url.PathEscape(id)+"/notes", nil)
-	if err != nil {
-		return nil, err
-	}
-	// Do adds the headers go-pagerduty sends on every call, the
-	// Authorization of the token kind in use among them.
-	resp, err := c.PD.Do(req, true)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, pagerduty.APIError{StatusCode: resp.StatusCode}
-	}
-	var env struct {
-		Notes []pagerduty.IncidentNote `json:"notes"`
-	}
-	if err := json.Unmarshal(body, &env); err != nil {
-		return nil, fmt.Errorf("decode notes: %w", err)
-	}
-	return env.Notes, nil
+	notes, _, err := list[pagerduty.IncidentNote](ctx, c.api, "/incidents/"+url.PathEscape(id)+"/notes", struct{}{}, "notes")
+	return notes, err
 }
