@@ -7,8 +7,9 @@ import (
 )
 
 // pagerDuty is the part of go-pagerduty's client that the sync calls: one
-// list call per resource. *pagerduty.Client implements it (Client.PD);
-// unit tests of windowing, resumption and commit order implement it with a
+// list call per resource. *pagerduty.Client has the same methods; the sync
+// uses tolerantAPI (tolerant.go), which makes the same requests through
+// Client.PD and decodes their pages item by item; unit tests of windowing, resumption and commit order implement it with a
 // struct of function fields, while the HTTP fake (pagerdutytest) keeps the
 // contract and end-to-end tests.
 type pagerDuty interface {
