@@ -112,8 +112,9 @@ SELECT concat_ws('/',
 -- steps that read them, and analysis_notify_from and analysis_dirty_counts read a_notify
 -- and a_interruptions as the last derivation left them.
 CREATE OR REPLACE TABLE analysis_dirty_incidents AS
-SELECT i.id, i.created_at, i.created_at < b.from_at AS late
+SELECT i.id, i.created_at, i.created_at < b.from_at AS late, a.repeat
 FROM incidents i CROSS JOIN analysis_bounds b
+LEFT JOIN a_incidents a ON a.id = i.id AND i.created_at < b.from_at
 WHERE b.incremental
   AND (i.created_at >= b.from_at
        OR i.id IN (SELECT incident_id FROM log_entries
@@ -195,7 +196,10 @@ WHERE (SELECT source FROM a_team_source) = 'escalation_policies';
 -- reads the same-signature incidents of the repeat window before it, so an
 -- incident changed at t can change the repeat of those up to t + window,
 -- all at or after the bound when t is; a late change (an old incident
--- acknowledged or resolved after the bound) changes its own row only.
+-- acknowledged or resolved after the bound) changes its own row only, and
+-- not its repeat status (kept from a_incidents by analysis-derive-scope).
+-- (An old incident's title edited later, fetched again with a late change,
+-- would change its signature; only a full derivation takes that in.)
 DELETE FROM a_incidents
 WHERE NOT (SELECT incremental FROM analysis_bounds)
    OR id IN (SELECT id FROM analysis_dirty_incidents);
@@ -204,16 +208,13 @@ WITH bnd AS (
     SELECT incremental, from_at FROM analysis_bounds
 ), src AS (
     -- the incidents read: every one in a full derivation; else those of
-    -- analysis_dirty_incidents and those in the repeat window before each of them
-    -- (the window of an incident created at or after the bound starts at or
-    -- after the bound less the window; a late one's is read around it)
+    -- analysis_dirty_incidents and those of the repeat window before the
+    -- bound (the window of an incident created at or after the bound
+    -- starts at or after the bound less the window)
     SELECT i.* FROM incidents i CROSS JOIN bnd CROSS JOIN analysis_params p
     WHERE NOT bnd.incremental
        OR i.created_at >= bnd.from_at - to_seconds(p.repeat_window_seconds)
-       OR EXISTS (SELECT 1 FROM analysis_dirty_incidents t
-                  WHERE t.late
-                    AND i.created_at >= t.created_at - to_seconds(p.repeat_window_seconds)
-                    AND i.created_at <= t.created_at)
+       OR i.id IN (SELECT id FROM analysis_dirty_incidents WHERE late)
 ), norm_titles AS (
     -- the normalised title of each distinct title (spec: Signature); the
     -- replacements run in this order on the lower-cased title
@@ -254,7 +255,9 @@ WITH bnd AS (
            coalesce(i.service_id, '') || '|' || nt.norm AS signature,
            i.created_at - to_seconds(p.repeat_window_seconds) AS window_start,
            p.transient_seconds,
-           p.repeat_count
+           p.repeat_count,
+           coalesce(dt.late, false) AS late,
+           dt.repeat AS kept_repeat
     FROM src i
     CROSS JOIN analysis_params p
     CROSS JOIN (SELECT source = 'escalation_policies' AS by_policy FROM a_team_source) m
@@ -262,6 +265,7 @@ WITH bnd AS (
     LEFT JOIN norm_titles nt ON nt.title = i.title
     LEFT JOIN ack ON ack.incident_id = i.id
     LEFT JOIN res ON res.incident_id = i.id
+    LEFT JOIN analysis_dirty_incidents dt ON dt.id = i.id
 ), grp AS (
     -- per signature and instant: how many incidents, and how many up to it
     SELECT signature, created_at, count(*) AS n,
@@ -273,6 +277,13 @@ WITH bnd AS (
     FROM base b
     JOIN grp cur ON cur.signature = b.signature AND cur.created_at = b.created_at
     ASOF LEFT JOIN grp w ON w.signature = b.signature AND b.window_start > w.created_at
+), rp AS (
+    -- a late incident keeps the repeat status it had: the incidents before
+    -- it did not change (their signature and creation are fixed; src does
+    -- not hold its window)
+    SELECT b.*, CASE WHEN b.late AND b.kept_repeat IS NOT NULL THEN b.kept_repeat
+                     ELSE rep.earlier_in_window >= b.repeat_count END AS is_repeat
+    FROM base b JOIN rep ON rep.id = b.id
 )
 SELECT b.id, b.title, b.service_id, b.escalation_policy_id, b.team_id, b.created_at,
        b.acknowledged_at, b.resolved_at, b.auto_resolved, b.signature,
@@ -282,13 +293,13 @@ SELECT b.id, b.title, b.service_id, b.escalation_policy_id, b.team_id, b.created
        CASE WHEN NOT b.merged THEN date_diff('microsecond', b.created_at, b.resolved_at) / 1e6 END AS seconds_to_resolve,
        (b.auto_resolved AND b.acknowledged_at IS NULL)
          OR coalesce(date_diff('microsecond', b.created_at, b.resolved_at) / 1e6 <= b.transient_seconds, false) AS transient,
-       rep.earlier_in_window >= b.repeat_count AS repeat,
+       b.is_repeat AS repeat,
        ((b.auto_resolved AND b.acknowledged_at IS NULL)
          OR coalesce(date_diff('microsecond', b.created_at, b.resolved_at) / 1e6 <= b.transient_seconds, false)
-         OR rep.earlier_in_window >= b.repeat_count
+         OR b.is_repeat
          OR b.merged) AS noise,
        b.merged
-FROM base b JOIN rep ON rep.id = b.id
+FROM rp b
 WHERE NOT (SELECT incremental FROM bnd) OR b.id IN (SELECT id FROM analysis_dirty_incidents);
 
 -- name: analysis-refresh-alerts

@@ -18,7 +18,8 @@ INSERT INTO analysis_bounds (incremental, from_at) VALUES (false, TIMESTAMP '197
 CREATE TABLE analysis_dirty_incidents (
     id          VARCHAR,
     created_at  TIMESTAMP,
-    late        BOOLEAN
+    late        BOOLEAN,
+    repeat      BOOLEAN     -- a late one's repeat status, kept (a_incidents)
 );
 -- Per user, where its notifications (a_notify) and interruptions are
 -- derived again when that is before the bound: the start of its earliest
