@@ -112,14 +112,22 @@ SELECT concat_ws('/',
 -- steps that read them, and analysis_notify_from and analysis_dirty_counts read a_notify
 -- and a_interruptions as the last derivation left them.
 CREATE OR REPLACE TABLE analysis_dirty_incidents AS
-SELECT i.id, i.created_at, i.created_at < b.from_at AS late, a.repeat
-FROM incidents i CROSS JOIN analysis_bounds b
-LEFT JOIN a_incidents a ON a.id = i.id AND i.created_at < b.from_at
-WHERE b.incremental
-  AND (i.created_at >= b.from_at
-       OR i.id IN (SELECT incident_id FROM log_entries
-                   WHERE type IN ('acknowledge', 'resolve') AND incident_id IS NOT NULL
-                     AND created_at >= (SELECT from_at FROM analysis_bounds)));
+WITH b AS (
+    SELECT incremental, from_at FROM analysis_bounds
+), changed AS (
+    SELECT id FROM incidents
+    WHERE created_at >= (SELECT from_at FROM b) AND (SELECT incremental FROM b)
+    UNION
+    SELECT incident_id FROM log_entries
+    WHERE type IN ('acknowledge', 'resolve') AND incident_id IS NOT NULL
+      AND created_at >= (SELECT from_at FROM b) AND (SELECT incremental FROM b)
+)
+SELECT i.id, i.created_at, i.created_at < b.from_at AS late,
+       CASE WHEN i.created_at < b.from_at THEN a.repeat END AS repeat
+FROM changed c
+JOIN incidents i ON i.id = c.id
+CROSS JOIN b
+LEFT JOIN a_incidents a ON a.id = i.id;
 CREATE OR REPLACE TABLE analysis_notify_from AS
 SELECT n.user_id, min(n."at") AS from_at
 FROM a_notify n CROSS JOIN analysis_bounds b
