@@ -168,10 +168,10 @@ type results struct {
 	// IncrFull are the same incremental syncs derived whole (-derive-full),
 	// run alternately with Incr on copies of the same database.
 	IncrFull []syncRun
-	Week       []proc
-	Month      []proc
-	Year       []proc // one `report --weeks ... --months ...` of 52 weeks and 12 months
-	YearDisk   []tree // what each run of Year left in its output directory
+	Week     []proc
+	Month    []proc
+	Year     []proc // one `report --weeks ... --months ...` of 52 weeks and 12 months
+	YearDisk []tree // what each run of Year left in its output directory
 	// SelfContained is the largest HTML file of the week and the month
 	// written with --self-contained (one run each), the size a report
 	// mailed on its own has.
