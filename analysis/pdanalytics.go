@@ -1,8 +1,12 @@
 package analysis
 
 import (
+	"encoding/json"
+	"fmt"
 	"math"
 	"sort"
+
+	"github.com/oncall-health/oncall-health/internal/atomicfile"
 
 	"github.com/oncall-health/oncall-health/ingest"
 )
@@ -43,9 +47,9 @@ type PDRow struct {
 
 // Statuses of a PDRow.
 const (
-	PDAgree       = "agree"        // equal (means within PagerDuty's whole-second rounding)
-	PDDiffer      = "differ"       // both sides have a figure and they differ
-	PDOnlyOurs    = "only_ours"    // we have a figure, PagerDuty none
+	PDAgree       = "agree"     // equal (means within PagerDuty's whole-second rounding)
+	PDDiffer      = "differ"    // both sides have a figure and they differ
+	PDOnlyOurs    = "only_ours" // we have a figure, PagerDuty none
 	PDOnlyPD      = "only_pagerduty"
 	PDNotComputed = "not_computed" // this version does not compute our side yet
 )
@@ -72,7 +76,9 @@ const (
 		"instant, and class them with the configured hours (PagerDuty's are fixed: business 08-18 Monday to Friday, " +
 		"sleep 22-08)"
 	reasonTeam = "an incident is its first team's here (else its service's); PagerDuty counts it for the team it " +
-		"was assigned to, and knows no team \"unassigned\" nor escalation policies standing in for teams"
+		"was assigned to"
+	reasonNoTeam = "PagerDuty's team figures know no team \"unassigned\" (incidents without a team) nor escalation " +
+		"policies standing in for teams (an account without teams)"
 	reasonEngaged = "PagerDuty adds up each responder's engagement per incident over the period's incidents " +
 		"(parallel incidents count each); we take the union per responder, at most 24 h per incident, clipped to the period"
 	reasonEscalations = "PagerDuty counts the escalations of the period's incidents, whenever they happened; we count " +
@@ -205,7 +211,10 @@ func oursResponderEngaged(*Responder) (*float64, bool) {
 // side knows (sorted by id), then one per figure of responderChecks for
 // every responder either side knows (sorted by id). A team or responder
 // PagerDuty does not list has PagerDuty's zeros (it lists only those with
-// data); one we do not list has ours. Counts agree when equal; durations
+// data); one we do not list has ours. A team's reasons add that teams are
+// assigned differently; the team "unassigned" and the escalation policies
+// of an account without teams have PagerDuty's zeros and that reason
+// alone. Counts agree when equal; durations
 // when within 1 s, PagerDuty reporting whole seconds.
 func ComparePD(m *Metrics, pd *ingest.Analytics) *PDComparison {
 	c := &PDComparison{Period: m.Period, Rows: []PDRow{}}
@@ -213,7 +222,11 @@ func ComparePD(m *Metrics, pd *ingest.Analytics) *PDComparison {
 		for _, k := range totalsChecks {
 			v, ok := k.ours(ours)
 			reason := k.reason
-			if scope == "team" && teamReason != "" {
+			switch teamReason {
+			case "":
+			case reasonNoTeam:
+				reason = reasonNoTeam // only ours: nothing else to explain
+			default:
 				reason = joinReasons(teamReason, reason)
 			}
 			c.add(PDRow{Scope: scope, ID: id, Name: name, Metric: k.metric, Unit: k.unit}, v, ok, k.pd(theirs), reason)
@@ -241,7 +254,11 @@ func ComparePD(m *Metrics, pd *ingest.Analytics) *PDComparison {
 		if theirs == nil {
 			theirs = &ingest.IncidentAnalytics{TeamID: id}
 		}
-		addTotals("team", id, name, &ours.Totals, theirs, reasonTeam)
+		why := reasonTeam
+		if id == unassignedTeam || m.Period.TeamSource == "escalation_policies" {
+			why = reasonNoTeam
+		}
+		addTotals("team", id, name, &ours.Totals, theirs, why)
 	}
 
 	pdResp := map[string]*ingest.ResponderAnalytics{}
@@ -334,4 +351,17 @@ func unionKeys[A, B any](a map[string]A, b map[string]B) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// WritePDComparison writes c as indented JSON to path (crosscheck.json),
+// replacing it whole or not at all.
+func WritePDComparison(path string, c *PDComparison) error {
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode crosscheck: %w", err)
+	}
+	if err := atomicfile.Write(path, append(b, '\n')); err != nil {
+		return fmt.Errorf("write crosscheck: %w", err)
+	}
+	return nil
 }

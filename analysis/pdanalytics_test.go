@@ -111,7 +111,7 @@ func TestComparePD(t *testing.T) {
 		{"team", "PT1", "interruptions_business", 3.0, 2.0, 1.0, PDDiffer, reasonInterruptions + "; also, " + reasonTeam},
 		{"team", "PT1", "mttr_mean", nil, nil, nil, PDAgree, ""},
 		{"team", "PT2", "incidents", 0.0, 2.0, -2.0, PDDiffer, reasonTeam},
-		{"team", "unassigned", "interruptions_off", 1.0, 0.0, 1.0, PDDiffer, reasonInterruptions + "; also, " + reasonTeam},
+		{"team", "unassigned", "interruptions_off", 1.0, 0.0, 1.0, PDDiffer, reasonNoTeam},
 		{"responder", "PU1", "incidents", 2.0, 3.0, -1.0, PDDiffer, reasonResponderIncidents},
 		{"responder", "PU1", "on_call_seconds_level_2_plus", 43200.0, 86400.0, -43200.0, PDDiffer, reasonLevel2},
 		{"responder", "PU1", "mtta_mean", nil, nil, nil, PDNotComputed, ""},
@@ -154,5 +154,22 @@ func TestComparePDOneSided(t *testing.T) {
 	want := PDSummary{Rows: 70, Agree: 37, Differ: 13, OnlyOurs: 1, OnlyPagerDuty: 1, NotComputed: 18, Explained: 10, Unexplained: 5}
 	if c.Summary != want {
 		t.Errorf("summary %+v, want %+v", c.Summary, want)
+	}
+}
+
+// TestComparePDNoTeams: on an account without teams our teams are
+// escalation policies, which PagerDuty's team figures do not know: a
+// differing team figure gives that reason alone, not its figure's.
+func TestComparePDNoTeams(t *testing.T) {
+	m, pd := plantedPD()
+	m.Period.TeamSource = "escalation_policies"
+	c := ComparePD(m, pd)
+	// PT1's business pages: ours 3, PagerDuty's 2 (plantedPD).
+	if r := findRow(t, c, "team", "PT1", "interruptions_business"); r.Status != PDDiffer || r.Reason != reasonNoTeam {
+		t.Errorf("row %+v, want differ with the no-team reason", r)
+	}
+	// The org is not a team: its MTTR keeps the merge reason.
+	if r := findRow(t, c, "org", "", "mttr_mean"); r.Reason != reasonMTTR {
+		t.Errorf("org mttr reason %q", r.Reason)
 	}
 }
