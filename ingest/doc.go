@@ -21,7 +21,8 @@
 // the go-pagerduty calls the sync makes sit behind the small interface of
 // api.go, which tolerant.go implements with
 // go-pagerduty's requests decoded item by item (an item that does not
-// decode is skipped and counted, never fatal).
+// decode is skipped and counted, never fatal). analytics.go asks PagerDuty's
+// Analytics API about a period, for the crosscheck command.
 //
 // Real accounts: an account without teams (/teams answers 402 or 403) syncs
 // without them (TeamsUnavailableError, sync_meta 'teams_unavailable');

@@ -44,6 +44,10 @@
 //     ordered by policy, level, start; user_ids[], escalation_policy_ids[],
 //     schedule_ids[], earliest=true. Segments exist from 14 days before Start
 //     to 35 days after End.
+//   - Analytics: POST /analytics/metrics/incidents/all, /incidents/teams and
+//     /responders/all, computed from the organisation by PagerDuty's
+//     definitions (analytics.go says which); Shapes.NoAnalytics answers 402
+//     or 403 instead.
 //   - Faults (Options.Faults, Server.SetFaults): 429 with Retry-After and
 //     ratelimit-limit/-remaining/-reset, 500 (JSON), 502 (HTML), 503 (text),
 //     slow responses and bodies cut half-way (Content-Length promises more,
