@@ -131,6 +131,10 @@ func TestBrowser(t *testing.T) {
 		{"month", monthFixture(), false},
 		{"xss-week", xssFixture("week"), true},
 		{"xss-month", xssFixture("month"), true},
+		// oncall-hours.html (and the week's fairness line), plain and
+		// with payloads in every name.
+		{"hours-month", hoursMonth(), false},
+		{"xss-hours", xssHours(), true},
 	}
 	// Standalone pages in root/standalone, the archive in root/archive.
 	standalone := filepath.Join(root, "standalone")
