@@ -39,6 +39,7 @@ type weekValues struct {
 	onCallSeconds                       float64 // union of all levels, clipped to the week
 	onCall28dSeconds                    float64 // union, clipped to [week end - 28 d, week end)
 	longestStretchSeconds               float64 // longest stretch overlapping the week, unclipped
+	afterHoursEngagedSeconds            float64 // engaged time in off + sleep hours in the week
 }
 
 // assess applies the rules of docs/metrics.md ("Burnout risk") to one week.
@@ -72,6 +73,7 @@ func assess(v weekValues, b Burnout) assessment {
 		check("incidents_per_12h_on_call", float64(v.incidents)/(v.onCallSeconds/43200), b.IncidentsPer12hOnCall, false, false)
 	}
 	check("on_call_share_28d", v.onCall28dSeconds/(28*86400), b.OnCallShare28d, false, false)
+	check("after_hours_engaged_hours", v.afterHoursEngagedSeconds/3600, b.AfterHoursEngagedHours, true, true)
 	check("longest_on_call_stretch_days", v.longestStretchSeconds/86400, b.LongestOnCallStretchDays, true, false)
 	return a
 }
@@ -112,6 +114,15 @@ func burnoutWeek(ctx context.Context, db *sql.DB, w Period) (map[string]weekValu
 		return nil
 	}); err != nil {
 		return nil, err
+	}
+	e, err := engaged(ctx, db, w)
+	if err != nil {
+		return nil, err
+	}
+	for id, es := range e.byUser {
+		v := out[id]
+		v.afterHoursEngagedSeconds = es.Off + es.Sleep
+		out[id] = v
 	}
 	return out, nil
 }

@@ -166,6 +166,10 @@ func compute(ctx context.Context, db *sql.DB, p Period, cfg Config, warnings []s
 	if err := interruptionTotals(ctx, db, p, tot, noiseInterruptions); err != nil {
 		return nil, err
 	}
+	eng, err := engagementTotals(ctx, db, p, tot)
+	if err != nil {
+		return nil, err
+	}
 	for team, t := range totals {
 		t.AfterHoursShare = ratio(float64(t.Interruptions.Off+t.Interruptions.Sleep), float64(t.Interruptions.Total))
 		t.NoiseIncidentShare = ratio(float64(t.NoiseIncidents), float64(t.Incidents))
@@ -181,6 +185,15 @@ func compute(ctx context.Context, db *sql.DB, p Period, cfg Config, warnings []s
 
 	if m.Responders, err = responders(ctx, db, p, cfg); err != nil {
 		return nil, err
+	}
+	mtta, err := responderMTTA(ctx, db, p)
+	if err != nil {
+		return nil, err
+	}
+	for i := range m.Responders {
+		r := &m.Responders[i]
+		r.EngagedSeconds = eng.byUser[r.ID]
+		r.MTTA = mtta[r.ID]
 	}
 	if m.NoisyAlerts, err = noisyAlerts(ctx, db, p); err != nil {
 		return nil, err
@@ -353,10 +366,12 @@ func shiftFigures(ctx context.Context, db *sql.DB, p Period, set teamSet) error 
 	return eachRow(ctx, db, "busiest shifts", queries.Get("analysis-busiest-shifts"), p.bounds(), func(rows *sql.Rows) error {
 		var id string
 		var s Shift
-		var alerts int64
-		if err := rows.Scan(&id, &s.UserID, &s.UserName, &s.EscalationPolicyID, &s.Start, &s.End, &alerts); err != nil {
+		var alerts, escTimeout, escManual int64
+		if err := rows.Scan(&id, &s.UserID, &s.UserName, &s.EscalationPolicyID, &s.Start, &s.End, &alerts,
+			&escTimeout, &escManual); err != nil {
 			return err
 		}
+		s.Escalations = Escalations{Timeout: int(escTimeout), Manual: int(escManual)}
 		s.Start, s.End, s.Alerts = s.Start.UTC(), s.End.UTC(), int(alerts)
 		t := set.addID(id)
 		t.BusiestShifts = append(t.BusiestShifts, s)
@@ -441,12 +456,13 @@ func responders(ctx context.Context, db *sql.DB, p Period, cfg Config) ([]Respon
 func noisyAlerts(ctx context.Context, db *sql.DB, p Period) ([]NoisyAlert, error) {
 	return scanAll(ctx, db, "noisy alerts", queries.Get("analysis-noisy-alerts"), p.bounds(), func(rows *sql.Rows) (NoisyAlert, error) {
 		var a NoisyAlert
-		var incidents, alerts, interruptions, afterHours, noise int64
+		var incidents, alerts, interruptions, afterHours, noise, escTimeout, escManual int64
 		var auto, p50 sql.NullFloat64
 		if err := rows.Scan(&a.Signature, &a.ServiceID, &a.SampleTitle, &incidents, &alerts, &interruptions,
-			&afterHours, &auto, &p50, &noise); err != nil {
+			&afterHours, &auto, &p50, &noise, &escTimeout, &escManual); err != nil {
 			return a, err
 		}
+		a.Escalations = Escalations{Timeout: int(escTimeout), Manual: int(escManual)}
 		a.Incidents, a.Alerts, a.Interruptions = int(incidents), int(alerts), int(interruptions)
 		a.AfterHoursInterruptions, a.NoiseIncidents = int(afterHours), int(noise)
 		a.AutoResolvedShare, a.P50SecondsToResolve = nullFloat(auto), nullFloat(p50)

@@ -128,6 +128,7 @@ type Burnout struct {
 	Interruptions             Threshold `yaml:"interruptions"`                // count, >=; default 25 / 50
 	IncidentsPer12hOnCall     Threshold `yaml:"incidents_per_12h_on_call"`    // ratio, >; default 2 / 4
 	OnCallShare28d            Threshold `yaml:"on_call_share_28d"`            // share 0..1, >; default 0.25 / 0.5
+	AfterHoursEngagedHours    Threshold `yaml:"after_hours_engaged_hours"`    // hours, >=; default 4 / 8
 	LongestOnCallStretchDays  Threshold `yaml:"longest_on_call_stretch_days"` // days, elevated >, high >=; default 7 / 14
 	MinOnCallHoursForIncident float64   `yaml:"min_on_call_hours"`            // hours; default 12
 }
@@ -175,6 +176,7 @@ func DefaultConfig() Config {
 			Interruptions:             Threshold{25, 50},
 			IncidentsPer12hOnCall:     Threshold{2, 4},
 			OnCallShare28d:            Threshold{0.25, 0.50},
+			AfterHoursEngagedHours:    Threshold{4, 8},
 			LongestOnCallStretchDays:  Threshold{7, 14},
 			MinOnCallHoursForIncident: 12,
 		},
@@ -302,6 +304,7 @@ func (c Config) Validate() error {
 		{"interruptions", c.Burnout.Interruptions},
 		{"incidents_per_12h_on_call", c.Burnout.IncidentsPer12hOnCall},
 		{"on_call_share_28d", c.Burnout.OnCallShare28d},
+		{"after_hours_engaged_hours", c.Burnout.AfterHoursEngagedHours},
 		{"longest_on_call_stretch_days", c.Burnout.LongestOnCallStretchDays},
 	}
 	finite := func(key string, v float64) error {

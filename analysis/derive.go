@@ -161,6 +161,7 @@ var derivedTables = []derivedTable{
 	{step: "analysis-refresh-notify", tables: []string{"a_notify"}, reach: reachIslands},
 	{step: "analysis-refresh-interruptions", tables: []string{"a_interruptions"}, reach: reachIslands},
 	{step: "analysis-refresh-incident-counts", tables: []string{"a_incident_counts"}, reach: reachCounts},
+	{step: "analysis-refresh-responses", tables: []string{"a_responses"}, reach: reachIncidents},
 	// The on-call tables are small (one row per on-call segment, not per
 	// page): recomputed whole, the 28-day on-call window of the reports
 	// reads them as they are.

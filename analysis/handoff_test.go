@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"testing"
 	"time"
 )
@@ -212,9 +213,16 @@ func TestHandoffFollowTheSun(t *testing.T) {
 	t.Run("load", func(t *testing.T) {
 		// uT, 7 days to T: 7 pages (B0 business, I2 off, 5 sleep): sleep 5
 		// reaches high (5). After hours 6 < 10; incidents 6 per 48 h on
-		// call = 1.5 per 12 h, not above 2.
+		// call = 1.5 per 12 h, not above 2. Engaged after hours: F1
+		// 13:01-13:20Z (19 min), F2 14:02-14:20Z (18 min), I1 from
+		// 15:05Z, open (to the last sync 06:00Z, under 24 h), clipped to
+		// T: 8 h 55 min; I2 (23:10-23:59Z) inside I1 counts once. 572 min
+		// = 9.533 h, all sleep (22:00-08:00 JST) but 08:00-09:00 JST
+		// Saturday (off): >= 8, high.
 		if len(h.Load) != 1 || h.Load[0].ID != "uT" || h.Load[0].SleepPages != 5 || h.Load[0].Risk != "high" ||
-			len(h.Load[0].Reasons) != 1 || h.Load[0].Reasons[0].Rule != "sleep_interruptions" {
+			len(h.Load[0].Reasons) != 2 || h.Load[0].Reasons[0].Rule != "sleep_interruptions" ||
+			h.Load[0].Reasons[1].Rule != "after_hours_engaged_hours" || math.Abs(h.Load[0].Reasons[1].Value-572.0/60) > 1e-9 ||
+			h.Load[0].Reasons[1].Level != "high" {
 			t.Errorf("load %+v", h.Load)
 		}
 	})

@@ -62,7 +62,24 @@ func TestEmptyPeriod(t *testing.T) {
     "open_incidents": 0,
     "noise_incidents": 0,
     "noise_incident_share": null,
-    "toil_ratio": null
+    "toil_ratio": null,
+    "engaged_seconds": {
+      "total": 0,
+      "business": 0,
+      "off": 0,
+      "sleep": 0
+    },
+    "escalations": {
+      "timeout": 0,
+      "manual": 0
+    },
+    "snoozes": 0,
+    "time_to_mobilize": {
+      "count": 0,
+      "mean": null,
+      "p50": null,
+      "p90": null
+    }
   },
   "teams": [
     {
@@ -92,6 +109,23 @@ func TestEmptyPeriod(t *testing.T) {
       "noise_incidents": 0,
       "noise_incident_share": null,
       "toil_ratio": null,
+      "engaged_seconds": {
+        "total": 0,
+        "business": 0,
+        "off": 0,
+        "sleep": 0
+      },
+      "escalations": {
+        "timeout": 0,
+        "manual": 0
+      },
+      "snoozes": 0,
+      "time_to_mobilize": {
+        "count": 0,
+        "mean": null,
+        "p50": null,
+        "p90": null
+      },
       "id": "T1",
       "name": "Team T1",
       "alerts_per_shift": {
@@ -165,7 +199,9 @@ func TestJSONKeyOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	totals := []string{"incidents", "alerts", "interruptions", "after_hours_share", "mtta", "mttr", "auto_resolved",
-		"open_incidents", "noise_incidents", "noise_incident_share", "toil_ratio"}
+		"open_incidents", "noise_incidents", "noise_incident_share", "toil_ratio",
+		// added by issue 19 (engagement and escalation)
+		"engaged_seconds", "escalations", "snoozes", "time_to_mobilize"}
 	want := map[string][]string{
 		"":                          {"schema_version", "period", "org", "teams", "responders", "noisy_alerts"},
 		".period":                   {"kind", "label", "start", "end", "time_zone", "team_source"},
@@ -175,13 +211,16 @@ func TestJSONKeyOrder(t *testing.T) {
 		".org.mttr":                 {"count", "mean", "p50", "p90"},
 		".teams[]":                  append(append([]string{}, totals...), "id", "name", "alerts_per_shift", "alerts_per_12h_on_call", "flags", "busiest_shifts"),
 		".teams[].alerts_per_shift": {"shifts", "mean", "p50", "max"},
-		".teams[].busiest_shifts[]": {"user_id", "user_name", "escalation_policy_id", "start", "end", "alerts"},
+		".teams[].busiest_shifts[]": {"user_id", "user_name", "escalation_policy_id", "start", "end", "alerts", "escalations"},
+		".org.engaged_seconds":      {"total", "business", "off", "sleep"},
+		".org.escalations":          {"timeout", "manual"},
+		".org.time_to_mobilize":     {"count", "mean", "p50", "p90"},
 		".responders[]": {"id", "name", "time_zone", "team_ids", "on_call_seconds", "on_call_seconds_level_1",
-			"interruptions", "incidents", "incidents_per_12h_on_call", "risk", "reasons"},
+			"interruptions", "incidents", "incidents_per_12h_on_call", "risk", "reasons", "engaged_seconds", "mtta"},
 		".responders[].interruptions": {"total", "business", "off", "sleep"},
 		".responders[].reasons[]":     {"rule", "value", "threshold", "level"},
 		".noisy_alerts[]": {"signature", "service_id", "sample_title", "incidents", "alerts", "interruptions",
-			"after_hours_interruptions", "auto_resolved_share", "p50_seconds_to_resolve", "noise_incidents"},
+			"after_hours_interruptions", "auto_resolved_share", "p50_seconds_to_resolve", "noise_incidents", "escalations"},
 	}
 	got := jsonKeys(t, b)
 	for path, keys := range want {

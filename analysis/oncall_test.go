@@ -90,9 +90,9 @@ func TestOnCall(t *testing.T) {
 	}
 	// Busiest: S1 (3), then the 1-alert shifts by start: S3 (11-02 06:00), S2 (11-06).
 	want := []Shift{
-		{"U1", "Name U1", "EP1", ts("2026-11-02T00:00:00Z"), ts("2026-11-03T06:00:00Z"), 3},
-		{"U2", "Name U2", "EP1", ts("2026-11-02T06:00:00Z"), ts("2026-11-02T18:00:00Z"), 1},
-		{"U1", "Name U1", "EP1", ts("2026-11-06T00:00:00Z"), ts("2026-11-06T12:00:00Z"), 1},
+		{"U1", "Name U1", "EP1", ts("2026-11-02T00:00:00Z"), ts("2026-11-03T06:00:00Z"), 3, Escalations{}},
+		{"U2", "Name U2", "EP1", ts("2026-11-02T06:00:00Z"), ts("2026-11-02T18:00:00Z"), 1, Escalations{}},
+		{"U1", "Name U1", "EP1", ts("2026-11-06T00:00:00Z"), ts("2026-11-06T12:00:00Z"), 1, Escalations{}},
 	}
 	if len(tm.BusiestShifts) != len(want) {
 		t.Fatalf("busiest shifts = %+v", tm.BusiestShifts)

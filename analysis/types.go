@@ -87,6 +87,47 @@ type Totals struct {
 	NoiseIncidents     int           `json:"noise_incidents"`
 	NoiseIncidentShare *float64      `json:"noise_incident_share"`
 	ToilRatio          *float64      `json:"toil_ratio"`
+	// EngagedSeconds (added key "engaged_seconds") sums the engaged time of
+	// the responders: for the org each user's union over all incidents,
+	// for a team each user's union over the team's incidents, classed in
+	// the team's hours (a user working two teams' incidents at once counts
+	// in both teams, once in the org).
+	EngagedSeconds EngagedSeconds `json:"engaged_seconds"`
+	// Escalations (added key "escalations") counts the escalate log entries
+	// made in the period on the incidents.
+	Escalations Escalations `json:"escalations"`
+	// Snoozes (added key "snoozes") counts the snooze log entries made in
+	// the period on the incidents.
+	Snoozes int `json:"snoozes"`
+	// TimeToMobilize (added key "time_to_mobilize"), in seconds: over the
+	// period's incidents acknowledged by two or more distinct users, from
+	// creation to the first acknowledgement of the last of them.
+	TimeToMobilize Durations `json:"time_to_mobilize"`
+}
+
+// EngagedSeconds is engaged time in seconds by hour class (docs/metrics.md,
+// "Engaged time"): Total = Business + Off + Sleep.
+type EngagedSeconds struct {
+	Total    float64 `json:"total"`
+	Business float64 `json:"business"`
+	Off      float64 `json:"off"`
+	Sleep    float64 `json:"sleep"`
+}
+
+// add adds o to e.
+func (e *EngagedSeconds) add(o EngagedSeconds) {
+	e.Total += o.Total
+	e.Business += o.Business
+	e.Off += o.Off
+	e.Sleep += o.Sleep
+}
+
+// Escalations counts escalate log entries: Timeout those whose channel is
+// a timeout (nobody acknowledged in time), Manual the others (a user or an
+// API call escalated).
+type Escalations struct {
+	Timeout int `json:"timeout"`
+	Manual  int `json:"manual"`
 }
 
 // AlertsPerShift summarises alerts per level-1 shift; all but Shifts are nil
@@ -135,6 +176,14 @@ type Responder struct {
 	IncidentsPer12hOnCall *float64      `json:"incidents_per_12h_on_call"`
 	Risk                  string        `json:"risk"` // none, elevated, high
 	Reasons               []Reason      `json:"reasons"`
+	// EngagedSeconds (added key "engaged_seconds"): the union of the
+	// user's engaged intervals, clipped to the period, by hour class in
+	// their zone (default hours).
+	EngagedSeconds EngagedSeconds `json:"engaged_seconds"`
+	// MTTA (added key "mtta"), in seconds: per incident of the period the
+	// user acknowledged after being notified on it, from their first
+	// notification to their first acknowledgement.
+	MTTA Durations `json:"mtta"`
 }
 
 // NoisyAlert is one signature of the period's incidents.
@@ -149,6 +198,9 @@ type NoisyAlert struct {
 	AutoResolvedShare       *float64 `json:"auto_resolved_share"`
 	P50SecondsToResolve     *float64 `json:"p50_seconds_to_resolve"`
 	NoiseIncidents          int      `json:"noise_incidents"`
+	// Escalations (added key "escalations") counts the escalate log
+	// entries of the signature's incidents of the period, whenever made.
+	Escalations Escalations `json:"escalations"`
 }
 
 // Heatmap counts interruptions by the responder's local ISO weekday (index 0 =
@@ -165,4 +217,7 @@ type Shift struct {
 	Start              time.Time `json:"start"`
 	End                time.Time `json:"end"`
 	Alerts             int       `json:"alerts"`
+	// Escalations (added key "escalations") counts the escalate log
+	// entries made in [Start, End) on incidents of the policy.
+	Escalations Escalations `json:"escalations"`
 }

@@ -472,6 +472,40 @@ WITH every AS (
 SELECT c.*, i.created_at
 FROM c LEFT JOIN a_incidents i ON i.id = c.incident_id;
 
+-- name: analysis-refresh-responses
+-- Per incident and user who acknowledged it (an acknowledge log entry whose
+-- agent is that user): the user's first acknowledgement, their first
+-- notification on it at or before that (any channel, email too), and the
+-- incident's team, creation and resolution from a_incidents. Engaged time,
+-- responder MTTA and time to mobilize read it. Reach: the incidents of
+-- analysis_dirty_incidents, as a_alerts: a new acknowledgement, a
+-- resolution, a new incident all put the incident there; notifications
+-- before an acknowledgement were synced with it.
+DELETE FROM a_responses
+WHERE NOT (SELECT incremental FROM analysis_bounds)
+   OR incident_id IN (SELECT id FROM analysis_dirty_incidents);
+INSERT INTO a_responses BY NAME
+WITH every AS (
+    SELECT NOT incremental AS yes FROM analysis_bounds
+), ack AS (
+    SELECT incident_id, agent_id AS user_id, min(created_at) AS acknowledged_at
+    FROM log_entries
+    WHERE type = 'acknowledge' AND incident_id IS NOT NULL AND agent_id IS NOT NULL
+      AND agent_type = 'user_reference'
+      AND ((SELECT yes FROM every) OR incident_id IN (SELECT id FROM analysis_dirty_incidents))
+    GROUP BY incident_id, agent_id
+), nt AS (
+    SELECT l.incident_id, l.user_id, min(l.created_at) AS notified_at
+    FROM log_entries l
+    JOIN ack a ON a.incident_id = l.incident_id AND a.user_id = l.user_id
+    WHERE l.type = 'notify' AND l.created_at <= a.acknowledged_at
+    GROUP BY l.incident_id, l.user_id
+)
+SELECT a.incident_id, a.user_id, i.team_id, i.created_at, nt.notified_at, a.acknowledged_at, i.resolved_at
+FROM ack a
+JOIN a_incidents i ON i.id = a.incident_id
+LEFT JOIN nt ON nt.incident_id = a.incident_id AND nt.user_id = a.user_id;
+
 -- name: analysis-refresh-segments
 -- On-call segments; an open segment (no end) runs to the last sync watermark.
 -- A permanent on-call (a user named directly in an escalation rule) is one
@@ -675,8 +709,18 @@ GROUP BY team_id;
 
 -- name: analysis-busiest-shifts
 -- Per team: the five level-1 shifts starting in the period with the most alerts.
+-- With each, the escalate log entries made inside it on incidents of its
+-- escalation policy, by timeout and manual (as analysis-escalation-totals).
 SELECT s.team_id, s.user_id, coalesce(u.name, s.user_id), s.escalation_policy_id,
-       s.start_at, s.end_at, s.alerts
+       s.start_at, s.end_at, s.alerts,
+       (SELECT count(*) FROM log_entries l JOIN a_incidents i ON i.id = l.incident_id
+        WHERE l.type = 'escalate' AND l.channel_type = 'timeout'
+          AND i.escalation_policy_id = s.escalation_policy_id
+          AND l.created_at >= s.start_at AND l.created_at < s.end_at),
+       (SELECT count(*) FROM log_entries l JOIN a_incidents i ON i.id = l.incident_id
+        WHERE l.type = 'escalate' AND coalesce(l.channel_type, '') <> 'timeout'
+          AND i.escalation_policy_id = s.escalation_policy_id
+          AND l.created_at >= s.start_at AND l.created_at < s.end_at)
 FROM a_shifts s LEFT JOIN a_users u ON u.user_id = s.user_id
 WHERE s.start_at >= $1 AND s.start_at < $2
 QUALIFY row_number() OVER (PARTITION BY s.team_id
@@ -757,7 +801,8 @@ ORDER BY ids.user_id;
 
 -- name: analysis-noisy-alerts
 -- One row per signature of the period's incidents, noisiest first, at most 50.
--- alerts and interruptions are all those of the period's incidents.
+-- alerts and interruptions are all those of the period's incidents, and so
+-- are the escalations (by timeout, manual), whenever made.
 SELECT pi.signature,
        any_value(pi.service_id),
        first(pi.title ORDER BY pi.created_at, pi.id),
@@ -767,10 +812,19 @@ SELECT pi.signature,
        CAST(coalesce(sum(c.after_hours), 0) AS BIGINT),
        avg(CASE WHEN pi.auto_resolved THEN 1.0 ELSE 0.0 END),
        quantile_cont(pi.seconds_to_resolve, 0.5),
-       count(*) FILTER (WHERE pi.noise)
+       count(*) FILTER (WHERE pi.noise),
+       CAST(coalesce(sum(es.timeout), 0) AS BIGINT),
+       CAST(coalesce(sum(es.manual), 0) AS BIGINT)
 FROM a_incidents pi
 LEFT JOIN (SELECT * FROM a_incident_counts WHERE created_at >= $1 AND created_at < $2) c
        ON c.incident_id = pi.id
+LEFT JOIN (SELECT l.incident_id,
+                  count(*) FILTER (WHERE l.channel_type = 'timeout') AS timeout,
+                  count(*) FILTER (WHERE coalesce(l.channel_type, '') <> 'timeout') AS manual
+           FROM log_entries l JOIN a_incidents i ON i.id = l.incident_id
+           WHERE l.type = 'escalate' AND i.created_at >= $1 AND i.created_at < $2
+           GROUP BY l.incident_id) es
+       ON es.incident_id = pi.id
 WHERE pi.created_at >= $1 AND pi.created_at < $2
 GROUP BY pi.signature
 ORDER BY interruptions DESC, incidents DESC, pi.signature
@@ -782,3 +836,126 @@ SELECT team_id, local_isodow, local_hour, count(*)
 FROM a_interruptions
 WHERE "at" >= $1 AND "at" < $2
 GROUP BY team_id, local_isodow, local_hour;
+
+-- name: analysis-engaged
+-- Engaged seconds in the period [$1, $2) by hour class, per scope and user:
+-- scope '' is the user's engaged time on any incident, scope T their
+-- engaged time on team T's incidents (parallel incidents of other teams do
+-- not count there). Each acknowledgement engages from itself to the
+-- incident's resolution, or the last sync watermark while open, at most
+-- 24 h; the intervals are clipped to the period and united per scope and
+-- user (gaps and islands), cut where the user's zone changes its UTC offset
+-- (tz_offsets) and, in local time, at the bounds of each local day's hour
+-- ranges, each piece classed like an interruption at its start: the hours of
+-- scope T are T's (analysis_hours), of scope '' the default hours.
+WITH t AS (
+    SELECT coalesce((SELECT max(watermark) FROM sync_state), $2::TIMESTAMP) AS asof
+), iv AS (
+    SELECT r.user_id, r.team_id, r.acknowledged_at AS s,
+           least(coalesce(r.resolved_at, t.asof), r.acknowledged_at + INTERVAL 24 HOUR) AS e
+    FROM a_responses r CROSS JOIN t
+    WHERE r.acknowledged_at < $2
+), clip AS (
+    SELECT user_id, team_id, greatest(s, $1) AS s, least(e, $2) AS e
+    FROM iv WHERE e > $1 AND least(e, $2) > greatest(s, $1)
+), scoped AS (
+    SELECT '' AS scope, user_id, s, e FROM clip
+    UNION ALL
+    SELECT coalesce(team_id, 'unassigned'), user_id, s, e FROM clip
+), ordered AS (
+    SELECT *, max(e) OVER (PARTITION BY scope, user_id ORDER BY s, e
+                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_e
+    FROM scoped
+), isl AS (
+    SELECT *, sum(CASE WHEN prev_e IS NULL OR s > prev_e THEN 1 ELSE 0 END)
+                OVER (PARTITION BY scope, user_id ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS k
+    FROM ordered
+), un AS (
+    SELECT scope, user_id, min(s) AS s, max(e) AS e FROM isl GROUP BY scope, user_id, k
+), zoned AS (
+    SELECT un.scope, un.user_id,
+           greatest(un.s, z.valid_from) + to_seconds(z.offset_seconds) AS ls,
+           least(un.e, z.valid_until) + to_seconds(z.offset_seconds) AS le
+    FROM un
+    LEFT JOIN a_users u ON u.user_id = un.user_id
+    JOIN tz_offsets z ON z.zone = coalesce(u.zone, (SELECT default_zone FROM analysis_params), 'UTC')
+     AND z.valid_from < un.e AND z.valid_until > un.s
+), hrs AS (
+    SELECT sc.scope,
+           coalesce(th.business_start, dh.business_start) AS bs,
+           coalesce(th.business_end, dh.business_end) AS be,
+           coalesce(th.sleep_start, dh.sleep_start) AS ss,
+           coalesce(th.sleep_end, dh.sleep_end) AS se
+    FROM (SELECT DISTINCT scope FROM un) sc
+    CROSS JOIN (SELECT * FROM analysis_hours WHERE team_id = '') dh
+    LEFT JOIN analysis_hours th ON th.team_id = sc.scope AND sc.scope <> ''
+), pts AS (
+    SELECT DISTINCT scope, bs, be, ss, se, unnest([0, bs, be, ss, se, 86400]) AS p FROM hrs
+), ranges AS (
+    -- the day's ranges between consecutive bounds: each has one class on a
+    -- given weekday
+    SELECT * FROM (
+        SELECT *, p AS lo, lead(p) OVER (PARTITION BY scope ORDER BY p) AS hi FROM pts)
+    WHERE hi IS NOT NULL AND hi > lo
+), days AS (
+    SELECT zoned.*, unnest(generate_series(date_trunc('day', ls), date_trunc('day', le), INTERVAL 1 DAY)) AS day
+    FROM zoned
+), pieces AS (
+    SELECT d.scope, d.user_id, isodow(d.day) AS dow, r.lo, r.bs, r.be, r.ss, r.se,
+           date_diff('microsecond', greatest(d.ls, d.day + to_seconds(r.lo)),
+                                    least(d.le, d.day + to_seconds(r.hi))) / 1e6 AS secs
+    FROM days d JOIN ranges r ON r.scope = d.scope
+    WHERE least(d.le, d.day + to_seconds(r.hi)) > greatest(d.ls, d.day + to_seconds(r.lo))
+), cls AS (
+    SELECT scope, user_id, secs,
+           CASE
+             WHEN (ss > se AND (lo >= ss OR lo < se)) OR (ss < se AND lo >= ss AND lo < se) THEN 'sleep'
+             WHEN dow <= 5 AND lo >= bs AND lo < be THEN 'business'
+             ELSE 'off'
+           END AS hour_class
+    FROM pieces
+)
+SELECT scope, user_id, sum(secs),
+       coalesce(sum(secs) FILTER (WHERE hour_class = 'business'), 0),
+       coalesce(sum(secs) FILTER (WHERE hour_class = 'off'), 0),
+       coalesce(sum(secs) FILTER (WHERE hour_class = 'sleep'), 0)
+FROM cls
+GROUP BY scope, user_id
+ORDER BY scope, user_id;
+
+-- name: analysis-responder-mtta
+-- Per user: from their first notification on each of the period's
+-- incidents to their first acknowledgement of it, over the incidents they
+-- acknowledged after being notified (a_responses).
+SELECT user_id, count(*), avg(s), quantile_cont(s, 0.5), quantile_cont(s, 0.9)
+FROM (SELECT user_id, date_diff('microsecond', notified_at, acknowledged_at) / 1e6 AS s
+      FROM a_responses
+      WHERE created_at >= $1 AND created_at < $2 AND notified_at IS NOT NULL)
+GROUP BY user_id;
+
+-- name: analysis-mobilize-totals
+-- Per team (team NULL = org): time to mobilize of the period's incidents
+-- acknowledged by two or more distinct users, from creation to the first
+-- acknowledgement of the last of them.
+SELECT CASE WHEN grouping(team_id) = 1 THEN NULL ELSE team_id END AS team,
+       count(*), avg(s), quantile_cont(s, 0.5), quantile_cont(s, 0.9)
+FROM (SELECT incident_id, any_value(team_id) AS team_id,
+             date_diff('microsecond', any_value(created_at), max(acknowledged_at)) / 1e6 AS s
+      FROM a_responses
+      WHERE created_at >= $1 AND created_at < $2
+      GROUP BY incident_id
+      HAVING count(DISTINCT user_id) >= 2)
+GROUP BY GROUPING SETS ((team_id), ());
+
+-- name: analysis-escalation-totals
+-- Per team (team NULL = org): escalate log entries made in the period on
+-- the team's incidents, by timeout (channel type timeout) and otherwise
+-- (manual), and snooze log entries made in the period.
+SELECT CASE WHEN grouping(team_id) = 1 THEN NULL ELSE team_id END AS team,
+       count(*) FILTER (WHERE type = 'escalate' AND channel_type = 'timeout'),
+       count(*) FILTER (WHERE type = 'escalate' AND coalesce(channel_type, '') <> 'timeout'),
+       count(*) FILTER (WHERE type = 'snooze')
+FROM (SELECT l.type, l.channel_type, coalesce(i.team_id, 'unassigned') AS team_id
+      FROM log_entries l LEFT JOIN a_incidents i ON i.id = l.incident_id
+      WHERE l.type IN ('escalate', 'snooze') AND l.created_at >= $1 AND l.created_at < $2)
+GROUP BY GROUPING SETS ((team_id), ());
