@@ -183,6 +183,7 @@ var reasonWords = map[string]struct{ name, cmp string }{
 	"incidents_per_12h_on_call":    {"incidents per 12 h on call", ">"},
 	"on_call_share_28d":            {"", ">"},
 	"longest_on_call_stretch_days": {"days on call in a row", ">"},
+	"after_hours_engaged_hours":    {"hours worked on incidents after hours", "≥"},
 	// on_call_share_28d is worded as a percentage (reason).
 }
 

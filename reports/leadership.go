@@ -232,6 +232,7 @@ var ruleNames = map[string]string{
 	"incidents_per_12h_on_call":    "incidents per 12 h on call above the SRE guideline",
 	"on_call_share_28d":            "on call a large share of the last 28 days",
 	"longest_on_call_stretch_days": "long on-call stretch",
+	"after_hours_engaged_hours":    "long incident work after hours",
 }
 
 func ruleName(rule string) string {

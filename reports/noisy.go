@@ -86,8 +86,11 @@ type noisyRow struct {
 	P50        string
 	Noise      int
 	NoiseShare string
-	Action     string
-	Rule       string
+	// Timeouts and Manual count the escalations of the signature's
+	// incidents, by timeout and by hand.
+	Timeouts, Manual int
+	Action           string
+	Rule             string
 }
 
 func (r *run) serviceName(id string) string {
@@ -116,6 +119,8 @@ func (r *run) noisyRow(rank int, n analysis.NoisyAlert) noisyRow {
 		P50:        fmtSeconds(n.P50SecondsToResolve),
 		Noise:      n.NoiseIncidents,
 		NoiseShare: fmtShare(share(n.NoiseIncidents, n.Incidents)),
+		Timeouts:   n.Escalations.Timeout,
+		Manual:     n.Escalations.Manual,
 		Action:     a.Action,
 		Rule:       a.Rule,
 	}

@@ -157,6 +157,8 @@ func reasonText(rs analysis.Reason, week bool) string {
 		s = fmt.Sprintf("on call %s of the last 28 days", fmtPct(rs.Value))
 	case "longest_on_call_stretch_days":
 		s = fmt.Sprintf("on call %s days in a row", fmtNum(rs.Value))
+	case "after_hours_engaged_hours":
+		s = fmt.Sprintf("worked incidents %s h outside business hours %s", fmtNum(rs.Value), when)
 	default:
 		s = fmt.Sprintf("%s = %s", rs.Rule, fmtNum(rs.Value))
 	}

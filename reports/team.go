@@ -66,6 +66,10 @@ type shiftRow struct {
 	Alerts int
 	Per12h string // alerts / (shift length / 12 h)
 	Over   bool
+	// Timeouts and Manual count the escalations made during the shift on
+	// the policy's incidents: by timeout (nobody acknowledged in time) and
+	// by hand.
+	Timeouts, Manual int
 }
 
 type loadRow struct {
@@ -91,6 +95,12 @@ type responderRow struct {
 	Incidents  int
 	Per12h     string
 	Over       bool
+	// Engaged is the responder's engaged time in the period, and
+	// EngagedAfterHours its off + sleep part ("3.5 h").
+	Engaged, EngagedAfterHours string
+	// MTTA is the responder's median time from their first notification
+	// to their acknowledgement.
+	MTTA string
 }
 
 type timeRow struct {
@@ -133,6 +143,12 @@ var teamMetrics = []metric[analysis.Team]{
 	{"Incidents", "Incidents created in the week", kindCount, func(t *analysis.Team) *float64 { return countPtr(t.Incidents) }},
 	{"MTTA p50", "Median time to first acknowledge", kindSeconds, func(t *analysis.Team) *float64 { return t.MTTA.P50 }},
 	{"MTTR p50", "Median time to resolve", kindSeconds, func(t *analysis.Team) *float64 { return t.MTTR.P50 }},
+	{"Engaged after hours", "Hours responders worked the team's incidents (first acknowledgement to resolution, at most 24 h each) in off or sleep hours", kindSeconds, func(t *analysis.Team) *float64 {
+		return ptr(t.EngagedSeconds.Off + t.EngagedSeconds.Sleep)
+	}},
+	{"Timeout escalations", "Escalations because nobody acknowledged in time", kindCount, func(t *analysis.Team) *float64 { return countPtr(t.Escalations.Timeout) }},
+	{"Manual escalations", "Escalations made by hand", kindCount, func(t *analysis.Team) *float64 { return countPtr(t.Escalations.Manual) }},
+	{"Snoozes", "Incidents snoozed in the week", kindCount, func(t *analysis.Team) *float64 { return countPtr(t.Snoozes) }},
 	{"Toil ratio", "Share of pages caused by noise incidents (transient or repeat)", kindShare, func(t *analysis.Team) *float64 { return t.ToilRatio }},
 	{"Alerts per 12 h on call", "Alerts / level-1 on-call time in 12 h units; SRE guideline 2", kindRate, func(t *analysis.Team) *float64 { return t.AlertsPer12hOnCall }},
 }
@@ -303,6 +319,9 @@ func (r *run) busiestShifts(t *analysis.Team) ([]shiftRow, *chartView) {
 			Hours:  fmtHours(secs),
 			Alerts: sh.Alerts,
 			Per12h: dash,
+			// escalations per shift (metrics.json busiest_shifts[].escalations)
+			Timeouts: sh.Escalations.Timeout,
+			Manual:   sh.Escalations.Manual,
 		}
 		var v *float64
 		if secs > 0 {
@@ -384,6 +403,10 @@ func (r *run) responderRow(x analysis.Responder) responderRow {
 		Incidents:  x.Incidents,
 		Per12h:     fmtNumPtr(x.IncidentsPer12hOnCall),
 		Over:       x.IncidentsPer12hOnCall != nil && *x.IncidentsPer12hOnCall > sreLine,
+		Engaged:    fmtHours(x.EngagedSeconds.Total),
+		// after hours: off + sleep, as the after_hours_engaged_hours rule
+		EngagedAfterHours: fmtHours(x.EngagedSeconds.Off + x.EngagedSeconds.Sleep),
+		MTTA:              fmtSeconds(x.MTTA.P50),
 	}
 	for _, rs := range x.Reasons {
 		row.Reasons = append(row.Reasons, reasonText(rs, r.cur.Period.Kind == "week"))
@@ -408,6 +431,7 @@ func timeRows(t, prev *analysis.Team, hist []*analysis.Team) []timeRow {
 	return []timeRow{
 		mk("Time to acknowledge (MTTA)", func(x *analysis.Team) analysis.Durations { return x.MTTA }),
 		mk("Time to resolve (MTTR)", func(x *analysis.Team) analysis.Durations { return x.MTTR }),
+		mk("Time to mobilize (2+ responders)", func(x *analysis.Team) analysis.Durations { return x.TimeToMobilize }),
 	}
 }
 
