@@ -80,7 +80,8 @@ func weekFixture() Input {
 				// Brian: 24 h with 3 alerts = 1.5 per 12 h.
 				BusiestShifts: []analysis.Shift{
 					{UserID: "PUA", UserName: "Ada Lovelace", EscalationPolicyID: "PEP1",
-						Start: time.Date(2026, 11, 9, 7, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 9, 19, 0, 0, 0, time.UTC), Alerts: 6},
+						Start: time.Date(2026, 11, 9, 7, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 9, 19, 0, 0, 0, time.UTC), Alerts: 6,
+						Escalations: analysis.Escalations{Timeout: 2, Manual: 1}},
 					{UserID: "PUB", UserName: "Brian Kernighan", EscalationPolicyID: "PEP1",
 						Start: time.Date(2026, 11, 10, 19, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 11, 19, 0, 0, 0, time.UTC), Alerts: 3},
 				},
@@ -95,7 +96,11 @@ func weekFixture() Input {
 				Reasons: []analysis.Reason{
 					{Rule: "sleep_interruptions", Value: 5, Threshold: 5, Level: "high"},
 					{Rule: "longest_on_call_stretch_days", Value: 10, Threshold: 7, Level: "elevated"},
+					{Rule: "after_hours_engaged_hours", Value: 9.5, Threshold: 8, Level: "high"},
 				},
+				// 12 h engaged, 9.5 h of it after hours; ack p50 90 s
+				EngagedSeconds: analysis.EngagedSeconds{Total: 43200, Business: 9000, Off: 12600, Sleep: 21600},
+				MTTA:           analysis.Durations{Count: 8, Mean: f64(120), P50: f64(90), P90: f64(300)},
 			},
 			{
 				ID: "PUB", Name: "Brian Kernighan", TimeZone: "America/New_York", TeamIDs: []string{"PPAY001", "PDB0001"},
@@ -119,7 +124,8 @@ func weekFixture() Input {
 			{Signature: "PSVC2|replica lag", ServiceID: "PSVC2", SampleTitle: "Replica lag",
 				Incidents: 3, Alerts: 4, Interruptions: 3, AfterHoursInterruptions: 1, AutoResolvedShare: f64(0), P50SecondsToResolve: f64(1500), NoiseIncidents: 0},
 			{Signature: "PSVC1|card processor timeout", ServiceID: "PSVC1", SampleTitle: "Card processor timeout",
-				Incidents: 1, Alerts: 4, Interruptions: 1, AfterHoursInterruptions: 1, AutoResolvedShare: nil, P50SecondsToResolve: nil, NoiseIncidents: 0},
+				Incidents: 1, Alerts: 4, Interruptions: 1, AfterHoursInterruptions: 1, AutoResolvedShare: nil, P50SecondsToResolve: nil, NoiseIncidents: 0,
+				Escalations: analysis.Escalations{Timeout: 3, Manual: 2}},
 		},
 	}
 	h1 := &analysis.Metrics{

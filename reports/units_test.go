@@ -190,9 +190,16 @@ func TestTeamFigures(t *testing.T) {
 		`<td class="num over">3.3</td>`,
 		// Busiest shifts in Berlin time (UTC+1 in November): Ada 07:00Z =
 		// 08:00 local, 12 h, 6 alerts = 6 per 12 h, over the line; Brian
-		// 24 h, 3 alerts = 1.5 per 12 h.
-		`<tr><td>Ada Lovelace</td><td>Mon 9 Nov 08:00 – Mon 9 Nov 20:00</td><td class="num">12 h</td><td class="num">6</td><td class="num over">6</td></tr>`,
-		`<tr><td>Brian Kernighan</td><td>Tue 10 Nov 20:00 – Wed 11 Nov 20:00</td><td class="num">24 h</td><td class="num">3</td><td class="num">1.5</td></tr>`,
+		// 24 h, 3 alerts = 1.5 per 12 h. Escalations in Ada's shift: 2 by
+		// timeout, 1 manual; none in Brian's.
+		`<tr><td>Ada Lovelace</td><td>Mon 9 Nov 08:00 – Mon 9 Nov 20:00</td><td class="num">12 h</td><td class="num">6</td><td class="num over">6</td><td class="num">2</td><td class="num">1</td></tr>`,
+		`<tr><td>Brian Kernighan</td><td>Tue 10 Nov 20:00 – Wed 11 Nov 20:00</td><td class="num">24 h</td><td class="num">3</td><td class="num">1.5</td><td class="num">0</td><td class="num">0</td></tr>`,
+		// Ada engaged 43,200 s = 12 h, off + sleep 34,200 s = 9.5 h; ack
+		// p50 90 s ("1.5 min"); the rule's reason worded.
+		`<td class="num">12 h</td><td class="num">9.5 h</td><td class="num">1.5 min</td>`,
+		"worked incidents 9.5 h outside business hours this week (high at ≥ 8)",
+		// Card processor timeout: 3 escalations by timeout, 2 manual.
+		`<td class="num">3 / 2</td>`,
 		// Ada: 5 d level 1 of 7 d total = 120 h and 48 h.
 		"<tr><td>Ada Lovelace</td><td class=\"num\">120 h</td><td class=\"num\">48 h</td><td class=\"num\">168 h</td></tr>",
 		// Noisy rows attributed via Services: PSVC2 (Databases) is left out,
