@@ -174,37 +174,31 @@ var responderChecks = []responderCheck{
 	}, func(p *ingest.ResponderAnalytics) *float64 { return count(p.SecondsOnCallLevel2Plus) }, reasonLevel2},
 }
 
-// ---- STUB (issue 19): figures another change adds to Totals and Responder.
-// Until those fields exist these report "not computed". At merge, replace
-// each body with the line in its comment.
-
 // oursTotalsEngaged is Totals.EngagedSeconds.Total.
-func oursTotalsEngaged(*Totals) (*float64, bool) {
-	return nil, false // return have(num(float64(t.EngagedSeconds.Total)))
+func oursTotalsEngaged(t *Totals) (*float64, bool) {
+	return have(num(t.EngagedSeconds.Total))
 }
 
 // oursTotalsEscalations is Totals.Escalations, timeout and manual together
 // (PagerDuty's total_escalation_count does not split them).
-func oursTotalsEscalations(*Totals) (*float64, bool) {
-	return nil, false // return have(count(t.Escalations.Timeout + t.Escalations.Manual))
+func oursTotalsEscalations(t *Totals) (*float64, bool) {
+	return have(count(t.Escalations.Timeout + t.Escalations.Manual))
 }
 
 // oursTotalsMobilize is the mean of Totals.TimeToMobilize.
-func oursTotalsMobilize(*Totals) (*float64, bool) {
-	return nil, false // return have(t.TimeToMobilize.Mean)
+func oursTotalsMobilize(t *Totals) (*float64, bool) {
+	return have(t.TimeToMobilize.Mean)
 }
 
 // oursResponderMTTA is the mean of Responder.MTTA.
-func oursResponderMTTA(*Responder) (*float64, bool) {
-	return nil, false // return have(r.MTTA.Mean)
+func oursResponderMTTA(r *Responder) (*float64, bool) {
+	return have(r.MTTA.Mean)
 }
 
 // oursResponderEngaged is Responder.EngagedSeconds.Total.
-func oursResponderEngaged(*Responder) (*float64, bool) {
-	return nil, false // return have(num(float64(r.EngagedSeconds.Total)))
+func oursResponderEngaged(r *Responder) (*float64, bool) {
+	return have(num(r.EngagedSeconds.Total))
 }
-
-// ---- end of STUB.
 
 // ComparePD holds m beside pd, PagerDuty's Analytics for the same period:
 // one row per figure of totalsChecks for the org and for every team either

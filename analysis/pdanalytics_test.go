@@ -10,12 +10,14 @@ import (
 // so that each kind of row occurs: figures that agree (within PagerDuty's
 // whole-second rounding), differences with a known reason, differences
 // without one, a team and a responder on one side only, and the figures
-// this version does not compute yet.
+// engagement and escalation figures (issue 19) on both sides.
 func plantedPD() (*Metrics, *ingest.Analytics) {
 	m := &Metrics{
 		Period: Period{Kind: "week", Label: "2026-W45", TimeZone: "UTC"},
 		Org: Totals{Incidents: 10, MTTA: Durations{Count: 8, Mean: f64(120.4)}, MTTR: Durations{Count: 9, Mean: f64(3000)},
-			Interruptions: Interruptions{Total: 7, Business: 4, Off: 2, Sleep: 1}},
+			Interruptions: Interruptions{Total: 7, Business: 4, Off: 2, Sleep: 1},
+			EngagedSeconds: EngagedSeconds{Total: 4200, Business: 4200}, Escalations: Escalations{Timeout: 2, Manual: 1},
+			TimeToMobilize: Durations{Count: 1, Mean: f64(600.3)}},
 		Teams: []Team{
 			{ID: "PT1", Name: "Payments", Totals: Totals{Incidents: 6, MTTA: Durations{Count: 6, Mean: f64(100)},
 				Interruptions: Interruptions{Total: 3, Business: 3}}},
@@ -23,13 +25,15 @@ func plantedPD() (*Metrics, *ingest.Analytics) {
 		},
 		Responders: []Responder{
 			{ID: "PU1", Name: "Ana", OnCallSeconds: 86400, OnCallSecondsLevel1: 43200, Incidents: 2,
-				Interruptions: Interruptions{Total: 2, Business: 1, Off: 1}},
+				Interruptions: Interruptions{Total: 2, Business: 1, Off: 1},
+				MTTA: Durations{Count: 2, Mean: f64(95)}, EngagedSeconds: EngagedSeconds{Total: 1800, Off: 1800}},
 			{ID: "PU2", Name: "Ben", OnCallSeconds: 7200, OnCallSecondsLevel1: 7200},
 		},
 	}
 	pd := &ingest.Analytics{
 		Org: ingest.IncidentAnalytics{Incidents: 10, MeanSecondsToFirstAck: 120, MeanSecondsToResolve: 3300,
-			BusinessHourInterruptions: 4, OffHourInterruptions: 2, SleepHourInterruptions: 1, EngagedSeconds: 5000},
+			BusinessHourInterruptions: 4, OffHourInterruptions: 2, SleepHourInterruptions: 1, EngagedSeconds: 5000,
+			Escalations: 3, MeanSecondsToMobilize: 600},
 		Teams: []ingest.IncidentAnalytics{
 			{TeamID: "PT1", TeamName: "Payments", Incidents: 6, MeanSecondsToFirstAck: 100,
 				BusinessHourInterruptions: 2, OffHourInterruptions: 1},
@@ -37,7 +41,8 @@ func plantedPD() (*Metrics, *ingest.Analytics) {
 		},
 		Responders: []ingest.ResponderAnalytics{
 			{ResponderID: "PU1", ResponderName: "Ana", Incidents: 3, Interruptions: 2, BusinessHourInterruptions: 1,
-				OffHourInterruptions: 1, SecondsOnCall: 86400, SecondsOnCallLevel1: 43200, SecondsOnCallLevel2Plus: 86400},
+				OffHourInterruptions: 1, SecondsOnCall: 86400, SecondsOnCallLevel1: 43200, SecondsOnCallLevel2Plus: 86400,
+				MeanSecondsToAcknowledge: 90, EngagedSeconds: 1800},
 			{ResponderID: "PU3", ResponderName: "Cem", Incidents: 1, SecondsOnCall: 3600, SecondsOnCallLevel1: 3600},
 		},
 	}
@@ -69,35 +74,37 @@ func TestComparePD(t *testing.T) {
 	// Rows: 10 totals figures for the org and the teams PT1, PT2 (PagerDuty
 	// only) and unassigned (ours only): 40; 10 responder figures for PU1,
 	// PU2 (ours only) and PU3 (PagerDuty only): 30. 70 rows.
-	// Totals, per scope, of the 7 computed figures (incidents, mtta, mttr,
-	// interruptions total/business/off/sleep; engaged, escalations and
-	// mobilize are not computed: 3 x 4 = 12 rows):
+	// Totals, per scope, of the 10 figures:
 	//   org: mtta 120.4 vs 120 agrees (within 1 s); mttr 3000 vs 3300
-	//        differs; the rest agree: 6 agree, 1 differs.
-	//   PT1: business 3 vs 2 and off 0 vs 1 differ; mttr none vs none and
-	//        the rest agree: 5 agree, 2 differ.
+	//        differs; engaged 4200 vs 5000 differs (explained: union vs
+	//        sum); escalations 2 + 1 = 3 vs 3 agree; mobilize 600.3 vs 600
+	//        agrees; the rest agree: 8 agree, 2 differ.
+	//   PT1: business 3 vs 2 and off 0 vs 1 differ; mttr none vs none,
+	//        engaged 0 = 0, escalations 0 = 0, mobilize none vs none and
+	//        the rest agree: 8 agree, 2 differ.
 	//   PT2: incidents 0 vs 2 differ; means none on both sides (PagerDuty's
-	//        0), interruptions 0 = 0: 6 agree, 1 differs.
+	//        0), interruptions, engaged, escalations 0 = 0: 9 agree, 1 differs.
 	//   unassigned (PagerDuty's zeros): incidents 1 vs 0, total 1 vs 0 and
-	//        off 1 vs 0 differ: 4 agree, 3 differ.
-	//   => 21 agree, 7 differ, each with a reason (team scope always has one).
-	// Responders, of the 8 computed figures (mtta and engaged are not:
-	// 2 x 3 = 6 rows):
+	//        off 1 vs 0 differ: 7 agree, 3 differ.
+	//   => 32 agree, 8 differ, each with a reason (team scope always has one).
+	// Responders, of the 10 figures:
 	//   PU1: incidents 2 vs 3 differs (explained), level 2+ 86400-43200 =
-	//        43200 vs 86400 differs (explained): 6 agree, 2 differ.
+	//        43200 vs 86400 differs (explained), mtta 95 vs 90 differs
+	//        (explained: first notification vs first assignment), engaged
+	//        1800 = 1800: 7 agree, 3 differ.
 	//   PU2 (PagerDuty's zeros): on-call 7200 vs 0 and level 1 7200 vs 0
-	//        differ without a reason: 6 agree, 2 differ.
+	//        differ without a reason; mtta none vs none: 8 agree, 2 differ.
 	//   PU3 (our zeros): incidents 0 vs 1 (explained), on-call and level 1
-	//        0 vs 3600 (unexplained): 5 agree, 3 differ.
-	//   => 17 agree, 7 differ (3 explained, 4 unexplained).
-	want := PDSummary{Rows: 70, Agree: 38, Differ: 14, NotComputed: 18, Explained: 10, Unexplained: 4}
+	//        0 vs 3600 (unexplained): 7 agree, 3 differ.
+	//   => 22 agree, 8 differ (4 explained, 4 unexplained).
+	want := PDSummary{Rows: 70, Agree: 54, Differ: 16, Explained: 12, Unexplained: 4}
 	if c.Summary != want {
 		t.Errorf("summary %+v, want %+v", c.Summary, want)
 	}
 	if len(c.Rows) != 70 {
 		t.Errorf("%d rows, want 70", len(c.Rows))
 	}
-	mtta := 120.4 // a variable: the difference is float64 arithmetic, not exact constant arithmetic
+	mtta, mob := 120.4, 600.3 // variables: the difference is float64 arithmetic, not exact constant arithmetic
 	for _, tc := range []struct {
 		scope, id, metric string
 		ours, pd, diff    any
@@ -107,14 +114,18 @@ func TestComparePD(t *testing.T) {
 		{"org", "", "mtta_mean", 120.4, 120.0, mtta - 120, PDAgree, ""},
 		{"org", "", "mttr_mean", 3000.0, 3300.0, -300.0, PDDiffer, reasonMTTR},
 		{"org", "", "interruptions", 7.0, 7.0, 0.0, PDAgree, ""},
-		{"org", "", "engaged_seconds", nil, 5000.0, nil, PDNotComputed, ""},
+		{"org", "", "engaged_seconds", 4200.0, 5000.0, -800.0, PDDiffer, reasonEngaged},
+		{"org", "", "escalations", 3.0, 3.0, 0.0, PDAgree, ""},
+		{"org", "", "time_to_mobilize_mean", 600.3, 600.0, mob - 600, PDAgree, ""},
 		{"team", "PT1", "interruptions_business", 3.0, 2.0, 1.0, PDDiffer, reasonInterruptions + "; also, " + reasonTeam},
 		{"team", "PT1", "mttr_mean", nil, nil, nil, PDAgree, ""},
 		{"team", "PT2", "incidents", 0.0, 2.0, -2.0, PDDiffer, reasonTeam},
 		{"team", "unassigned", "interruptions_off", 1.0, 0.0, 1.0, PDDiffer, reasonNoTeam},
 		{"responder", "PU1", "incidents", 2.0, 3.0, -1.0, PDDiffer, reasonResponderIncidents},
 		{"responder", "PU1", "on_call_seconds_level_2_plus", 43200.0, 86400.0, -43200.0, PDDiffer, reasonLevel2},
-		{"responder", "PU1", "mtta_mean", nil, nil, nil, PDNotComputed, ""},
+		{"responder", "PU1", "mtta_mean", 95.0, 90.0, 5.0, PDDiffer, reasonResponderMTTA},
+		{"responder", "PU1", "engaged_seconds", 1800.0, 1800.0, 0.0, PDAgree, ""},
+		{"responder", "PU2", "mtta_mean", nil, nil, nil, PDAgree, ""},
 		{"responder", "PU2", "on_call_seconds", 7200.0, 0.0, 7200.0, PDDiffer, ""},
 		{"responder", "PU3", "on_call_seconds_level_1", 0.0, 3600.0, -3600.0, PDDiffer, ""},
 	} {
@@ -148,10 +159,10 @@ func TestComparePDOneSided(t *testing.T) {
 	if r := findRow(t, c, "org", "", "mttr_mean"); r.Status != PDOnlyPD || r.Ours != nil || val(r.PagerDuty) != 3300.0 || r.Reason != reasonMTTR {
 		t.Errorf("mttr row %+v", r)
 	}
-	// From TestComparePD's 38 agree / 14 differ: mtta moves from agree to
+	// From TestComparePD's 54 agree / 16 differ: mtta moves from agree to
 	// only_ours (unexplained: no reason), mttr from differ (explained) to
 	// only_pagerduty (explained).
-	want := PDSummary{Rows: 70, Agree: 37, Differ: 13, OnlyOurs: 1, OnlyPagerDuty: 1, NotComputed: 18, Explained: 10, Unexplained: 5}
+	want := PDSummary{Rows: 70, Agree: 53, Differ: 15, OnlyOurs: 1, OnlyPagerDuty: 1, Explained: 12, Unexplained: 5}
 	if c.Summary != want {
 		t.Errorf("summary %+v, want %+v", c.Summary, want)
 	}

@@ -34,9 +34,10 @@ import (
 //   - total_engaged_seconds: for each incident and each user who acknowledged
 //     it, from that user's first acknowledgement to the resolution (End while
 //     open), summed (parallel incidents count each).
-//   - total_escalation_count: escalate entries on those incidents;
-//     total_incidents_timeout_escalated: those incidents escalated by timeout
-//     (every escalation of the organisation is a timeout).
+//   - total_escalation_count: escalate entries on those incidents, by
+//     timeout or by hand; total_incidents_timeout_escalated and
+//     total_incidents_manual_escalated: those incidents escalated by
+//     timeout, by hand.
 //   - Responders: total_incident_count is the incidents assigned to the user
 //     (the trigger's level-1 assignee or an escalation's new assignee);
 //     mean_time_to_acknowledge_seconds from the user's first assignment on an
@@ -115,6 +116,9 @@ type incidentFacts struct {
 	ackAt, resolveAt    int64 // 0: not yet
 	autoResolved        bool
 	escalations         int
+	manualEscalations   int // of escalations, those made by hand
+	manualFrom          int // the level-1 assignee who escalated by hand, else -1
+	manualTo            int // the user a manual escalation assigned, else -1
 	assignments         int // the trigger's assignment and each escalation's (the organisation reassigns nothing)
 	notifications       int
 	firstAck            map[int]int64 // user -> their first acknowledgement
@@ -127,7 +131,7 @@ type incidentFacts struct {
 func (o *Org) facts(i int) incidentFacts {
 	inc := &o.incidents[i]
 	f := incidentFacts{i: i, team: o.services[inc.service].team, created: inc.created,
-		firstAck: map[int]int64{}, firstAssigned: map[int]int64{}, notified: map[int]int{}, escalatedFromLevel1: -1}
+		firstAck: map[int]int64{}, firstAssigned: map[int]int64{}, notified: map[int]int{}, escalatedFromLevel1: -1, manualFrom: -1, manualTo: -1}
 	l1 := -1
 	for k := 0; k < int(inc.nLogs); k++ {
 		e := &o.logs[int(inc.firstLog)+k]
@@ -137,9 +141,14 @@ func (o *Org) facts(i int) incidentFacts {
 		u := int(e.user)
 		switch e.kind {
 		case leTrigger, leEscalate:
-			if e.kind == leTrigger {
+			switch {
+			case e.kind == leTrigger:
 				l1 = u
-			} else {
+			case e.sub == escManual:
+				f.escalations++
+				f.manualEscalations++
+				f.manualFrom, f.manualTo = l1, u
+			default:
 				f.escalations++
 				f.escalatedFromLevel1 = l1
 			}
@@ -298,8 +307,11 @@ func (o *Org) aggregate(fs []incidentFacts, ints []interruption) incidentMetrics
 		m.TotalEscalationCount += f.escalations
 		m.TotalNotifications += f.notifications
 		assignments += f.assignments
-		if f.escalations > 0 {
+		if f.escalations > f.manualEscalations {
 			m.TotalIncidentsTimeoutEscalated++
+		}
+		if f.manualEscalations > 0 {
+			m.TotalIncidentsManualEscalated++
 		}
 		if f.ackAt > 0 {
 			m.TotalIncidentsAcknowledged++
@@ -469,7 +481,11 @@ func (s *Server) analyticsResponders(r *http.Request) ([]byte, *apiError) {
 		for u := range f.firstAssigned {
 			rows[u].TotalIncidentCount++
 		}
-		if f.escalations > 0 {
+		if f.manualFrom >= 0 && f.manualTo >= 0 {
+			rows[f.manualFrom].TotalIncidentsManualEscalatedFrom++
+			rows[f.manualTo].TotalIncidentsManualEscalatedTo++
+		}
+		if f.escalations > f.manualEscalations {
 			if f.escalatedFromLevel1 >= 0 {
 				rows[f.escalatedFromLevel1].TotalIncidentsTimeoutEscalatedFrom++
 			}

@@ -322,6 +322,21 @@ func (o *Org) simulate(rng *rand.Rand, p pending) {
 		if resolveAt > ackAt+120 && rng.Float64() < 0.25 {
 			add(logEntry{at: ackAt + 60 + rng.Int64N(resolveAt-ackAt-60), kind: leAnnotate, user: int16(ackBy)})
 		}
+		// Snoozes and manual escalations are chosen by the incident's
+		// index, not the random stream, so that every other draw (and the
+		// histories tests were planted on) stays as it was.
+		open := resolveAt == 0 || resolveAt > ackAt+600
+		if open && idx%10 == 3 {
+			// the acknowledging user snoozes it a minute later
+			add(logEntry{at: ackAt + 60, kind: leSnooze, user: int16(ackBy)})
+		}
+		if open && idx%20 == 7 && !escalates && l1 >= 0 && ackBy == l1 && len(ep.sched) > 1 {
+			// level 1 hands it to level 2 by hand two minutes after
+			// acknowledging (nobody is notified: a simplification)
+			if to := o.onCall(ep.sched[1], ackAt+120); to >= 0 && to != l1 {
+				add(logEntry{at: ackAt + 120, kind: leEscalate, user: int16(to), level: 2, sub: escManual})
+			}
+		}
 	}
 	if resolveAt > 0 {
 		e := logEntry{at: resolveAt, kind: leResolve, sub: resolver, user: -1}

@@ -254,7 +254,12 @@ const (
 	leEscalate
 	leResolve
 	leAnnotate
+	leSnooze // the acknowledging user snoozes the incident
 )
+
+// escManual marks an escalate entry made by hand (logEntry.sub); any other
+// sub is an escalation by timeout.
+const escManual uint8 = 1
 
 // Agents of trigger and resolve entries (logEntry.sub).
 const (
@@ -267,9 +272,9 @@ const (
 type logEntry struct {
 	at    int64
 	inc   uint32
-	user  int16 // notify: notified; ack/resolve by user: the user; escalate: new assignee; trigger: level-1 assignee
+	user  int16 // notify: notified; ack/resolve by user, snooze: the user; escalate: new assignee; trigger: level-1 assignee
 	kind  uint8
-	sub   uint8 // notify: channel; resolve/trigger: agent kind; ack: 0 web, 1 mobile
+	sub   uint8 // notify: channel; resolve/trigger: agent kind; escalate: escManual by hand; ack: 0 web, 1 mobile
 	level uint8
 	seq   uint8
 }

@@ -547,6 +547,11 @@ func (o *Org) renderLogEntry(b []byte, l int, channels bool, loc *time.Location)
 		typ, summary = "acknowledge_log_entry", "Acknowledged by "+o.users[e.user].name+"."
 	case leEscalate:
 		typ, summary = "escalate_log_entry", "Escalated to level 2 by timeout."
+		if e.sub == escManual {
+			typ, summary = "escalate_log_entry", "Escalated to level 2 by "+o.users[o.logs[inc.firstLog].user].name+"."
+		}
+	case leSnooze:
+		typ, summary = "snooze_log_entry", "Snoozed by "+o.users[e.user].name+"."
 	case leResolve:
 		switch e.sub {
 		case agUser:
@@ -572,10 +577,13 @@ func (o *Org) renderLogEntry(b []byte, l int, channels bool, loc *time.Location)
 	b = append(b, `,"created_at":`...)
 	b = appendTime(b, e.at, loc)
 	b = append(b, `,"agent":`...)
-	userAgent := e.kind == leAck || e.kind == leAnnotate || (e.kind == leResolve && e.sub == agUser)
+	userAgent := e.kind == leAck || e.kind == leAnnotate || e.kind == leSnooze || (e.kind == leResolve && e.sub == agUser)
 	switch {
 	case userAgent:
 		b = o.userRef(b, int(e.user))
+	case e.kind == leEscalate && e.sub == escManual:
+		// a manual escalation's agent is the level-1 assignee (the trigger's)
+		b = o.userRef(b, int(o.logs[inc.firstLog].user))
 	case e.kind == leResolve && e.sub == agIntegrationAPI:
 		b = o.integrationRef(b, svc, true)
 	default:
@@ -608,7 +616,13 @@ func (o *Org) renderLogEntry(b []byte, l int, channels bool, loc *time.Location)
 			b = append(b, `{"type":"website"}`...)
 		}
 	case leEscalate:
-		b = append(b, `{"type":"timeout"}`...)
+		if e.sub == escManual {
+			b = append(b, `{"type":"website"}`...)
+		} else {
+			b = append(b, `{"type":"timeout"}`...)
+		}
+	case leSnooze:
+		b = append(b, `{"type":"website"}`...)
 	case leResolve:
 		switch e.sub {
 		case agUser:
