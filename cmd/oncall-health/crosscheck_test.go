@@ -85,11 +85,47 @@ func TestCrosscheck(t *testing.T) {
 		t.Errorf("%d figures differ unexplained:\n%s", c.Summary.Unexplained, stdout)
 	}
 	// The org's figures share their definitions with PagerDuty's (nothing
-	// is merged here): every computed one agrees.
+	// is merged here): every one agrees, escalations (by timeout and by
+	// hand) too, but engaged time: PagerDuty sums each incident's
+	// engagement to its resolution, we unite a responder's intervals, cut
+	// at 24 h and clipped to the week. The synthetic org has incidents
+	// open for days and parallel ones, so ours is smaller.
 	for _, r := range c.Rows {
-		if r.Scope == "org" && r.Status != analysis.PDAgree && r.Status != analysis.PDNotComputed {
+		if r.Scope != "org" {
+			continue
+		}
+		if r.Metric == "engaged_seconds" {
+			if r.Status != analysis.PDDiffer || r.Reason == "" || *r.Ours >= *r.PagerDuty {
+				t.Errorf("org engaged_seconds: %+v", r)
+			}
+			continue
+		}
+		if r.Status != analysis.PDAgree {
 			t.Errorf("org %s: %+v", r.Metric, r)
 		}
+	}
+	if r := findCheck(t, c, "org", "", "escalations"); r.Ours == nil || *r.Ours == 0 {
+		t.Errorf("org escalations %+v: the week has escalations", r)
+	}
+	// A responder who worked one incident at a time, each resolved within
+	// 24 h and inside the week, agrees with PagerDuty to the second; every
+	// responder MTTA agrees (the fake notifies at assignment).
+	engagedAgree := 0
+	for _, r := range c.Rows {
+		if r.Scope != "responder" {
+			continue
+		}
+		switch {
+		case r.Metric == "engaged_seconds" && r.Status == analysis.PDAgree && *r.Ours > 0:
+			engagedAgree++
+		case r.Metric == "engaged_seconds" && r.Status != analysis.PDAgree && r.Reason == "":
+			t.Errorf("responder %s engaged_seconds differs without a reason: %+v", r.Name, r)
+		case r.Metric == "mtta_mean" && r.Status != analysis.PDAgree:
+			t.Errorf("responder %s mtta_mean: %+v", r.Name, r)
+		}
+	}
+	if engagedAgree == 0 {
+		t.Error("no responder's engaged time agrees with PagerDuty's")
 	}
 	if r := findCheck(t, c, "org", "", "incidents"); r.Ours == nil || *r.Ours == 0 {
 		t.Errorf("org incidents %+v: the week has incidents", r)
