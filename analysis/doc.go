@@ -47,4 +47,10 @@
 //     signature's earliest incident in the period.
 //   - Team busiest_shifts (an added key) lists up to five level-1 shifts
 //     starting in the period, most alerts first, ties by earlier start.
+//   - Engaged time (engagement.go, a_responses): a responder's is classed
+//     with the default hours, a team's (its incidents only) with the
+//     team's; the teams' sums can exceed the organisation's. Escalations
+//     and snoozes count by the log entry's own instant; responder MTTA runs
+//     from the first notification (any channel) at or before the
+//     responder's first acknowledgement. docs/metrics.md has the rest.
 package analysis
