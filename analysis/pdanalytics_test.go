@@ -15,7 +15,7 @@ func plantedPD() (*Metrics, *ingest.Analytics) {
 	m := &Metrics{
 		Period: Period{Kind: "week", Label: "2026-W45", TimeZone: "UTC"},
 		Org: Totals{Incidents: 10, MTTA: Durations{Count: 8, Mean: f64(120.4)}, MTTR: Durations{Count: 9, Mean: f64(3000)},
-			Interruptions: Interruptions{Total: 7, Business: 4, Off: 2, Sleep: 1},
+			Interruptions:  Interruptions{Total: 7, Business: 4, Off: 2, Sleep: 1},
 			EngagedSeconds: EngagedSeconds{Total: 4200, Business: 4200}, Escalations: Escalations{Timeout: 2, Manual: 1},
 			TimeToMobilize: Durations{Count: 1, Mean: f64(600.3)}},
 		Teams: []Team{
@@ -26,7 +26,7 @@ func plantedPD() (*Metrics, *ingest.Analytics) {
 		Responders: []Responder{
 			{ID: "PU1", Name: "Ana", OnCallSeconds: 86400, OnCallSecondsLevel1: 43200, Incidents: 2,
 				Interruptions: Interruptions{Total: 2, Business: 1, Off: 1},
-				MTTA: Durations{Count: 2, Mean: f64(95)}, EngagedSeconds: EngagedSeconds{Total: 1800, Off: 1800}},
+				MTTA:          Durations{Count: 2, Mean: f64(95)}, EngagedSeconds: EngagedSeconds{Total: 1800, Off: 1800}},
 			{ID: "PU2", Name: "Ben", OnCallSeconds: 7200, OnCallSecondsLevel1: 7200},
 		},
 	}
