@@ -135,9 +135,11 @@ func (r *resource[T]) fetch(ctx context.Context, s *syncer, w window) (int, erro
 
 // store writes the rows of items in one transaction; for an incremental
 // resource the window joins the resource's covered ranges (and the
-// watermark moves to their newest end) in the same transaction, after the
-// rows, so a sync killed at any moment resumes with exactly the windows
-// committed and never duplicates a row.
+// watermark moves to their newest end) and sync_meta 'dirty_from' comes
+// down to w.from (it keeps the earliest window stored since the last
+// derivation, whatever the order of the windows) in the same transaction,
+// after the rows, so a sync killed at any moment resumes with exactly the
+// windows committed and never duplicates a row.
 func (r *resource[T]) store(ctx context.Context, s *syncer, items []T, w window) error {
 	loads, err := r.rows(ctx, s, items, w)
 	if err != nil {
@@ -152,6 +154,11 @@ func (r *resource[T]) store(ctx context.Context, s *syncer, items []T, w window)
 		}
 		if r.span == 0 {
 			return nil
+		}
+		// The next derivation goes on from the earliest window written
+		// since the last one (analysis.Derive).
+		if err := s.exec(ctx, "sync-meta-dirty-from", w.from.UTC()); err != nil {
+			return err
 		}
 		covered, err = s.cover(ctx, r.name, w)
 		return err

@@ -169,7 +169,7 @@ DELETE FROM sync_meta WHERE key = $1;
 SELECT id FROM incidents WHERE status <> 'resolved' AND created_at < $1;
 
 -- name: sync-coverage
--- The covered ranges of every windowed resource (migration 8), oldest first.
+-- The covered ranges of every windowed resource (migration 9), oldest first.
 SELECT resource, from_at, to_at FROM sync_coverage ORDER BY resource, from_at;
 
 -- name: sync-coverage-delete
@@ -185,3 +185,9 @@ SELECT value_at FROM sync_meta WHERE key = $1;
 -- $1: the until of the sync starting; the latest one stays.
 INSERT INTO sync_meta (key, value_at) VALUES ('sync_until', $1)
 ON CONFLICT (key) DO UPDATE SET value_at = greatest(sync_meta.value_at, excluded.value_at);
+
+-- name: sync-meta-dirty-from
+-- $1: the start of a window just stored: the earliest one since the last
+-- derivation stays, for the next derivation to go on from (analysis).
+INSERT INTO sync_meta (key, value_at) VALUES ('dirty_from', $1)
+ON CONFLICT (key) DO UPDATE SET value_at = least(sync_meta.value_at, excluded.value_at);

@@ -1,4 +1,4 @@
--- Migration 8: what the sync holds of each time-windowed resource
+-- Migration 9: what the sync holds of each time-windowed resource
 -- (incidents, log_entries, oncalls), as disjoint covered ranges. A first
 -- sync walks from the newest window to the oldest, so a sync stopped half
 -- way holds a recent part of the history (and, at first, the ranges the
