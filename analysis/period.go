@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/oncall-health/oncall-health/ingest"
 )
 
 // ErrBadPeriod is returned for a period label that is not a valid ISO week
@@ -189,14 +191,6 @@ func LastCompleteMonth(now time.Time, loc *time.Location) Period {
 	return monthOf(l.Year(), l.Month()-1, loc)
 }
 
-// Need is a range [From, To) (UTC) of one synced resource ("incidents",
-// "log_entries" or "oncalls") that the metrics of a period read. It has
-// the fields of ingest.Need, which it converts to.
-type Need struct {
-	Resource string
-	From, To time.Time
-}
-
 // Needs is what p's metrics read of the synced resources, the ranges a
 // first sync fetches before its backfill and report checks before it
 // writes p (docs/cli.md):
@@ -211,7 +205,7 @@ type Need struct {
 // The longest on-call stretch, which the spec measures unclipped, is not
 // a need: a stretch reaching back further than 28 days is counted from
 // where the history holds it.
-func (p Period) Needs(cfg Config) []Need {
+func (p Period) Needs(cfg Config) []ingest.Need {
 	weeks := p.ruleWeeks()
 	first, last := weeks[0], weeks[len(weeks)-1]
 	back := max(24*time.Hour, time.Duration(cfg.Noise.RepeatWindow))
@@ -227,9 +221,23 @@ func (p Period) Needs(cfg Config) []Need {
 	if from.Before(onCallFrom) {
 		onCallFrom = from
 	}
-	return []Need{
+	return []ingest.Need{
 		{Resource: "incidents", From: from.Add(-back), To: to},
 		{Resource: "log_entries", From: from.Add(-back), To: to},
 		{Resource: "oncalls", From: onCallFrom, To: to},
 	}
+}
+
+// Target is p as a sync fetches it first and report checks it: its label
+// and Needs.
+func (p Period) Target(cfg Config) ingest.Target {
+	return ingest.Target{Label: p.Label, Needs: p.Needs(cfg)}
+}
+
+// SyncTargets are the periods a first sync fetches before the rest of its
+// backfill, in this order: the last complete week, then the last complete
+// month, before until (in cfg's zone).
+func SyncTargets(until time.Time, cfg Config) []ingest.Target {
+	loc := cfg.Location()
+	return []ingest.Target{LastCompleteWeek(until, loc).Target(cfg), LastCompleteMonth(until, loc).Target(cfg)}
 }

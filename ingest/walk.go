@@ -9,9 +9,10 @@ import (
 // (incidents, log entries, on-calls).
 //
 // Each resource lacks, of the history [start, Until), what its covered
-// ranges do not hold; its newest covered range counts Options.LookBack
-// short (what changed late is fetched again, as an incremental sync always
-// did). Those gaps are fetched newest first. When some resource lacks more
+// ranges do not hold; after a complete backfill its newest covered range
+// counts Options.LookBack short (what changed late is fetched again, as an
+// incremental sync always did), during one not (a resumed first sync
+// fetches no covered range again). Those gaps are fetched newest first. When some resource lacks more
 // than that newest part (a first sync, or one that a kill stopped during
 // its backfill), the sync fetches first what the targets need (the last
 // complete week, then the last complete month, as the command passes
@@ -56,17 +57,28 @@ func (s *syncer) walk(ctx context.Context, rs []windowed, targets []Target) erro
 	if s.from == nil {
 		s.from = map[string]time.Time{}
 	}
+	// A backfill is to do when some resource lacks more than its newest
+	// part: no range yet, or one not reaching back to the history start,
+	// or several.
 	backfill := false
+	for _, r := range rs {
+		have := cov.Ranges[r.resourceName()]
+		if len(have) != 1 || have[0].From.After(start) {
+			backfill = true
+		}
+	}
 	for _, r := range rs {
 		name := r.resourceName()
 		gaps := []Span{{start, until}}
 		if !s.o.Full {
 			have := s.cov[name]
-			if len(have) != 1 || have[0].From.After(start) {
-				backfill = true
-			}
-			if n := len(have); n > 0 {
-				// The newest range counts the look-back short.
+			if n := len(have); n > 0 && !backfill {
+				// The newest range counts the look-back short. Not in a
+				// backfill: every range it holds was fetched by the first
+				// sync itself (resumed, it fetches no covered range
+				// again); what changed since comes through the log
+				// entries after the newest range (lateIncidents), and the
+				// first incremental sync after the backfill looks back.
 				have = append([]Span(nil), have...)
 				if have[n-1].To = have[n-1].To.Add(-s.o.LookBack); !have[n-1].From.Before(have[n-1].To) {
 					have = have[:n-1]

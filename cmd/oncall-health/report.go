@@ -204,7 +204,7 @@ func checkSynced(ctx context.Context, db *sql.DB, periods []analysis.Period, cfg
 	var first error
 	more := 0
 	for _, p := range periods {
-		if err := cov.Check(target(p, cfg)); err != nil {
+		if err := cov.Check(p.Target(cfg)); err != nil {
 			if first == nil {
 				first = err
 			} else {

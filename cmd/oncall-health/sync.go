@@ -187,35 +187,12 @@ func openForSync(ctx context.Context, dbPath string) (*sql.DB, error) {
 	return db, err
 }
 
-// syncTargets are the periods a first sync fetches before the rest of its
-// backfill: the last complete week, then the last complete month, before
-// until (zero: now), in the config's zone.
-func syncTargets(until time.Time, cfg analysis.Config) []ingest.Target {
-	if until.IsZero() {
-		until = time.Now()
-	}
-	loc := cfg.Location()
-	var out []ingest.Target
-	for _, p := range []analysis.Period{analysis.LastCompleteWeek(until, loc), analysis.LastCompleteMonth(until, loc)} {
-		out = append(out, target(p, cfg))
-	}
-	return out
-}
-
-// target is p as the sync and the coverage check take it.
-func target(p analysis.Period, cfg analysis.Config) ingest.Target {
-	t := ingest.Target{Label: p.Label}
-	for _, n := range p.Needs(cfg) {
-		t.Needs = append(t.Needs, ingest.Need(n))
-	}
-	return t
-}
-
-// syncOn runs one sync into db, printing a line per resource, a summary,
-// a "ready:" line when the last complete week and month are in during a
-// first sync's backfill, a "note:" line per fact about the account and, at
-// the end, a "warning:"
-// line per problem with the data (all on stdout, the sync's one stream).
+// syncOn runs one sync into db, printing a "ready:" line as soon as the
+// last complete week, then the last complete month, is in (only in a sync
+// with a backfill to do: a first one, or one resuming a stopped first one;
+// analysis.SyncTargets), a line per resource, a summary, a "note:" line
+// per fact about the account and, at the end, a "warning:" line per
+// problem with the data (all on stdout, the sync's one stream).
 // It then derives the tables the reports read (with cfg), so that
 // the work is done once per sync, not in the first report after it. The
 // derivation runs on the same handle: closing and reopening the database
@@ -230,10 +207,14 @@ func syncOn(ctx context.Context, db *sql.DB, client *ingest.Client, o ingest.Opt
 		fmt.Fprintf(stdout, "synced %-20s %8d items %6d requests %4d retries %8s\n",
 			r.Resource, r.Items, r.Requests, r.Retries, r.Elapsed.Round(time.Millisecond))
 	}
-	o.Targets = syncTargets(o.Until, cfg)
+	until := o.Until
+	if until.IsZero() {
+		until = time.Now()
+	}
+	o.Targets = analysis.SyncTargets(until, cfg)
 	o.OnReady = func(t ingest.Target) {
 		bar.finish()
-		fmt.Fprintf(stdout, "ready: %s is synced and can be reported; the backfill goes on (Ctrl-C stops it to report now, sync again resumes it)\n", t.Label)
+		fmt.Fprintf(stdout, "ready: %s can be reported; the backfill goes on (Ctrl-C stops it, a later sync resumes it)\n", t.Label)
 	}
 	st, err := ingest.Sync(ctx, db, client, o)
 	bar.finish()
