@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/oncall-health/oncall-health/ingest"
 )
 
 // ErrBadPeriod is returned for a period label that is not a valid ISO week
@@ -180,4 +182,62 @@ func ParseRange(label, kind string, loc *time.Location) ([]Period, error) {
 	}
 	slices.Reverse(out)
 	return out, nil
+}
+
+// LastCompleteMonth is the latest calendar month (in loc) that ended at or
+// before now.
+func LastCompleteMonth(now time.Time, loc *time.Location) Period {
+	l := now.In(loc)
+	return monthOf(l.Year(), l.Month()-1, loc)
+}
+
+// Needs is what p's metrics read of the synced resources, the ranges a
+// first sync fetches before its backfill and report checks before it
+// writes p (docs/cli.md):
+//   - incidents and log entries from the start of p's first rule week (p
+//     itself for a week; for a month the first whole ISO week overlapping
+//     it) less the repeat rule's look-back (noise.repeat_window, at least
+//     the 24 h an engaged interval may reach back) to the end of its last
+//     rule week;
+//   - on-calls from 28 days before the end of its first rule week
+//     (on_call_share_28d) to the end of its last rule week.
+//
+// The longest on-call stretch, which the spec measures unclipped, is not
+// a need: a stretch reaching back further than 28 days is counted from
+// where the history holds it.
+func (p Period) Needs(cfg Config) []ingest.Need {
+	weeks := p.ruleWeeks()
+	first, last := weeks[0], weeks[len(weeks)-1]
+	back := max(24*time.Hour, time.Duration(cfg.Noise.RepeatWindow))
+	from := first.Start
+	if p.Start.Before(from) {
+		from = p.Start
+	}
+	to := last.End
+	if p.End.After(to) {
+		to = p.End
+	}
+	onCallFrom := first.End.AddDate(0, 0, -28)
+	if from.Before(onCallFrom) {
+		onCallFrom = from
+	}
+	return []ingest.Need{
+		{Resource: "incidents", From: from.Add(-back), To: to},
+		{Resource: "log_entries", From: from.Add(-back), To: to},
+		{Resource: "oncalls", From: onCallFrom, To: to},
+	}
+}
+
+// Target is p as a sync fetches it first and report checks it: its label
+// and Needs.
+func (p Period) Target(cfg Config) ingest.Target {
+	return ingest.Target{Label: p.Label, Needs: p.Needs(cfg)}
+}
+
+// SyncTargets are the periods a first sync fetches before the rest of its
+// backfill, in this order: the last complete week, then the last complete
+// month, before until (in cfg's zone).
+func SyncTargets(until time.Time, cfg Config) []ingest.Target {
+	loc := cfg.Location()
+	return []ingest.Target{LastCompleteWeek(until, loc).Target(cfg), LastCompleteMonth(until, loc).Target(cfg)}
 }

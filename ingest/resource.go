@@ -33,15 +33,17 @@ func (w window) String() string { return iso(w.from) + ".." + iso(w.to) }
 // does not.
 func (w window) holds(t time.Time) bool { return !t.Before(w.from) && t.Before(w.to) }
 
-// chunks cuts [from, to) into windows of at most size.
-func chunks(from, to time.Time, size time.Duration) []window {
+// chunksBack cuts [from, to) into windows of at most size, newest first:
+// the first ends at to, the last (the only one that may be shorter) starts
+// at from.
+func chunksBack(from, to time.Time, size time.Duration) []window {
 	var out []window
-	for t := from; t.Before(to); t = t.Add(size) {
-		end := t.Add(size)
-		if end.After(to) {
-			end = to
+	for t := to; t.After(from); t = t.Add(-size) {
+		start := t.Add(-size)
+		if start.Before(from) {
+			start = from
 		}
-		out = append(out, window{t, end})
+		out = append(out, window{start, t})
 	}
 	return out
 }
@@ -77,10 +79,11 @@ type resource[T any] struct {
 	name string
 	// list fetches one page.
 	list listFunc[T]
-	// span, when set, makes the resource incremental: it is fetched from
-	// its watermark (less Options.LookBack) to Options.Until in windows of
-	// at most span, oldest first, and each window is committed together
-	// with the watermark at its end. Zero: a whole list, fetched page by
+	// span, when set, makes the resource incremental: what its covered
+	// ranges (sync_coverage) lack of the history, and the last
+	// Options.LookBack of them again, is fetched in windows of at most
+	// span, newest first (walk.go), and each window is committed together
+	// with its coverage. Zero: a whole list, fetched page by
 	// page and written in one transaction, without a watermark.
 	span time.Duration
 	// rows turns the items of one window (the zero window for a whole
@@ -112,29 +115,38 @@ func (r *resource[T]) sync(ctx context.Context, s *syncer) (int, error) {
 		}
 		return len(items), r.store(ctx, s, items, window{})
 	}
-	from, err := s.startFor(ctx, r.name)
-	if err != nil {
+	// Alone, without targets (Sync walks the windowed resources together).
+	if err := s.walk(ctx, []windowed{r}, nil); err != nil {
 		return 0, err
 	}
-	if s.from == nil {
-		s.from = map[string]time.Time{}
-	}
-	s.from[r.name] = from
-	return r.windows(ctx, s, from, s.o.Until, func(items []T, w window) error {
+	return s.tracks[r.name].items, nil
+}
+
+// spanOf is the longest window of an incremental resource.
+func (r *resource[T]) spanOf() time.Duration { return r.span }
+
+// fetch fetches and stores [w.from, w.to) of an incremental resource,
+// newest window first (windows); it returns the items received.
+func (r *resource[T]) fetch(ctx context.Context, s *syncer, w window) (int, error) {
+	return r.windows(ctx, s, w.from, w.to, func(items []T, w window) error {
 		return r.store(ctx, s, items, w)
 	})
 }
 
 // store writes the rows of items in one transaction; for an incremental
-// resource sync_meta 'dirty_from' comes down to w.from and the watermark
-// moves to w.to in the same transaction, after the rows, so a sync killed at any moment resumes at a window boundary and
-// never duplicates a row.
+// resource the window joins the resource's covered ranges (and the
+// watermark moves to their newest end) and sync_meta 'dirty_from' comes
+// down to w.from (it keeps the earliest window stored since the last
+// derivation, whatever the order of the windows) in the same transaction,
+// after the rows, so a sync killed at any moment resumes with exactly the
+// windows committed and never duplicates a row.
 func (r *resource[T]) store(ctx context.Context, s *syncer, items []T, w window) error {
 	loads, err := r.rows(ctx, s, items, w)
 	if err != nil {
 		return err
 	}
-	return s.tx(ctx, func() error {
+	var covered []Span
+	err = s.tx(ctx, func() error {
 		for _, l := range loads {
 			if err := l(ctx, s); err != nil {
 				return err
@@ -148,25 +160,25 @@ func (r *resource[T]) store(ctx context.Context, s *syncer, items []T, w window)
 		if err := s.exec(ctx, "sync-meta-dirty-from", w.from.UTC()); err != nil {
 			return err
 		}
-		return s.setWatermark(ctx, r.name, w.to)
+		covered, err = s.cover(ctx, r.name, w)
+		return err
 	})
+	if err != nil || r.span == 0 {
+		return err
+	}
+	s.covered(r.name, w, covered)
+	return nil
 }
 
-// windows fetches [from, to) window by window, oldest first: chunks of at
-// most r.span, each asked for its total with its first page. A window
-// holding more than the offset cap lets a client page through is halved
-// (at a whole second) until it fits; a window of one second still over the
-// cap is ErrOffsetCap. Each fitting window is fetched in full and handed to
-// save, in time order. It returns the items of the fitting windows.
+// windows fetches [from, to) window by window, newest first: chunks of at
+// most r.span cut from to backwards, each asked for its total with its
+// first page. A window holding more than the offset cap lets a client page
+// through is halved (at a whole second) until it fits, its halves fetched
+// older first; a window of one second still over the cap is ErrOffsetCap.
+// Each fitting window is fetched in full and handed to save. It returns
+// the items of the fitting windows.
 func (r *resource[T]) windows(ctx context.Context, s *syncer, from, to time.Time, save func(items []T, w window) error) (int, error) {
 	n := 0
-	span := to.Sub(from).Seconds()
-	done := func(t time.Time) float64 {
-		if span <= 0 {
-			return 1
-		}
-		return t.Sub(from).Seconds() / span
-	}
 	var do func(w window) error
 	do = func(w window) error {
 		q := query{w: w, total: true}
@@ -174,7 +186,7 @@ func (r *resource[T]) windows(ctx context.Context, s *syncer, from, to time.Time
 		if err != nil {
 			return err
 		}
-		s.progress(len(first.items), done(w.from))
+		s.progress(len(first.items), s.share(r.name))
 		if first.more && first.total > OffsetCap {
 			if w.to.Sub(w.from) <= time.Second {
 				return fmt.Errorf("fetch %s %s: %d items in one second: %w", r.name, w, first.total, ErrOffsetCap)
@@ -188,14 +200,14 @@ func (r *resource[T]) windows(ctx context.Context, s *syncer, from, to time.Time
 			}
 			return do(window{mid, w.to})
 		}
-		items, err := r.rest(ctx, s, q, first, func(k int) { s.progress(k, done(w.from)) })
+		items, err := r.rest(ctx, s, q, first, func(k int) { s.progress(k, s.share(r.name)) })
 		if err != nil {
 			return err
 		}
 		n += len(items)
 		return save(items, w)
 	}
-	for _, w := range chunks(from, to, r.span) {
+	for _, w := range chunksBack(from, to, r.span) {
 		if err := do(w); err != nil {
 			return n, err
 		}

@@ -298,39 +298,103 @@ func storedLogIDs(t *testing.T, s *syncer) []string {
 	return ids
 }
 
-func TestSyncResumesFromWatermark(t *testing.T) {
-	// Since 1 Jan, Until 1 Mar, windows of 30 days. A first or full sync
-	// pulls [1 Jan, 31 Jan) and [31 Jan, 1 Mar) (31 Jan + 30 days = 2 Mar,
-	// cut at Until). With a watermark of 20 Feb and a look-back of 7 days
-	// it starts at 13 Feb: one window [13 Feb, 1 Mar). Nothing is planted:
-	// one request per window.
-	whole := []string{req(day(1, 1), day(1, 31), 0, true), req(day(1, 31), day(3, 1), 0, true)}
+// coverage is what the database holds of resource (sync_coverage).
+func coverage(t *testing.T, s *syncer, resource string) []Span {
+	t.Helper()
+	c, err := ReadCoverage(context.Background(), s.conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Ranges[resource]
+}
+
+// plantCoverage stores what an earlier sync left: the history start and
+// the covered ranges of log entries (their watermark at the newest end).
+func plantCoverage(t *testing.T, s *syncer, start time.Time, have []Span) {
+	t.Helper()
+	ctx := context.Background()
+	if err := s.exec(ctx, "sync-meta-history-start", start); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range have {
+		if err := s.exec(ctx, "sync-coverage-insert", "log_entries", h.From, h.To); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(have) > 0 {
+		if err := s.setWatermark(ctx, "log_entries", have[len(have)-1].To); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestWalkOrder: the windows a sync asks for, in order. Since 1 Jan, Until
+// 1 Mar, windows of 30 days cut back from Until: [30 Jan, 1 Mar) and
+// [1 Jan, 30 Jan) (1 Mar less 30 days is 30 Jan). Nothing is planted: one
+// request per window. "ready" marks the moment OnReady was called.
+func TestWalkOrder(t *testing.T) {
+	lb := 7 * 24 * time.Hour
+	// The target needs log entries of [15 Feb, 22 Feb) (a week).
+	week := Target{Label: "2026-W07", Needs: []Need{{Resource: "log_entries", From: day(2, 15), To: day(2, 22)}}}
+	whole := []string{req(day(1, 30), day(3, 1), 0, true), req(day(1, 1), day(1, 30), 0, true)}
 	for _, c := range []struct {
-		name      string
-		watermark time.Time // zero: none stored
-		full      bool
-		want      []string
+		name    string
+		have    []Span // covered before the sync; nil: a first sync
+		full    bool
+		targets []Target
+		want    []string
 	}{
-		{name: "first sync starts at since", want: whole},
-		{name: "resumes at the watermark less the look-back", watermark: day(2, 20),
-			want: []string{req(day(2, 13), day(3, 1), 0, true)}},
-		{name: "full ignores the watermark", watermark: day(2, 20), full: true, want: whole},
+		{name: "first sync walks from until back to since", want: whole},
+		{
+			// A complete history up to 20 Feb: the 7-day look-back, 13 Feb
+			// to Until, as an incremental sync always did.
+			name: "incremental after a complete backfill", have: []Span{{day(1, 1), day(2, 20)}},
+			want: []string{req(day(2, 13), day(3, 1), 0, true)},
+		},
+		{name: "full ignores what is held", have: []Span{{day(1, 1), day(2, 20)}}, full: true, want: whole},
+		{
+			// A first sync killed after 10 Feb to 1 Mar: no look-back in
+			// a backfill (nothing covered is fetched again); the rest of
+			// the slice [30 Jan, 1 Mar), [30 Jan, 10 Feb), then
+			// [1 Jan, 30 Jan).
+			name: "a stopped backfill resumes newest first", have: []Span{{day(2, 10), day(3, 1)}},
+			want: []string{req(day(1, 30), day(2, 10), 0, true), req(day(1, 1), day(1, 30), 0, true)},
+		},
+		{
+			// The target's week first, ready at once; then what the first
+			// slice lacks, newest first: [22 Feb, 1 Mar), [30 Jan, 15 Feb).
+			name: "a first sync fetches the target first", targets: []Target{week},
+			want: []string{req(day(2, 15), day(2, 22), 0, true), "ready 2026-W07",
+				req(day(2, 22), day(3, 1), 0, true), req(day(1, 30), day(2, 15), 0, true), req(day(1, 1), day(1, 30), 0, true)},
+		},
+		{
+			// Nothing to backfill: targets change nothing, nor is a
+			// week announced.
+			name: "an incremental sync ignores targets", have: []Span{{day(1, 1), day(2, 20)}}, targets: []Target{week},
+			want: []string{req(day(2, 13), day(3, 1), 0, true)},
+		},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			p := &plantedLogs{}
-			s, _ := syncerOn(t, &fakePD{ListLogEntriesFunc: p.list},
-				Options{Since: day(1, 1), Until: day(3, 1), LookBack: 7 * 24 * time.Hour, Full: c.full})
-			ctx := context.Background()
-			if !c.watermark.IsZero() {
-				if err := s.setWatermark(ctx, "log_entries", c.watermark); err != nil {
-					t.Fatal(err)
-				}
+			o := Options{Since: day(1, 1), Until: day(3, 1), LookBack: lb, Full: c.full}
+			o.OnReady = func(t Target) {
+				p.mu.Lock()
+				defer p.mu.Unlock()
+				p.calls = append(p.calls, "ready "+t.Label)
 			}
-			if _, err := logEntriesResource().sync(ctx, s); err != nil {
+			s, _ := syncerOn(t, &fakePD{ListLogEntriesFunc: p.list}, o)
+			ctx := context.Background()
+			if c.have != nil {
+				plantCoverage(t, s, day(1, 1), c.have)
+			}
+			if err := s.walk(ctx, []windowed{logEntriesResource()}, c.targets); err != nil {
 				t.Fatal(err)
 			}
 			if d := cmp.Diff(c.want, p.calls); d != "" {
 				t.Errorf("requests (-want +got):\n%s", d)
+			}
+			if d := cmp.Diff([]Span{{day(1, 1), day(3, 1)}}, coverage(t, s, "log_entries")); d != "" {
+				t.Errorf("coverage after the sync (-want +got):\n%s", d)
 			}
 			if wm := watermark(t, s, "log_entries"); !wm.Equal(day(3, 1)) {
 				t.Errorf("watermark %s, want until %s", iso(wm), iso(day(3, 1)))
@@ -339,17 +403,17 @@ func TestSyncResumesFromWatermark(t *testing.T) {
 	}
 }
 
-func TestWindowCommittedWithWatermark(t *testing.T) {
-	// Since 1 Jan, Until 31 Mar: windows [1 Jan, 31 Jan), [31 Jan, 2 Mar),
-	// [2 Mar, 31 Mar), one planted entry in each (L00000 on 10 Jan, L00001
-	// on 10 Feb, L00002 on 10 Mar).
+func TestWindowCommittedWithCoverage(t *testing.T) {
+	// Since 1 Jan, Until 31 Mar: windows, newest first, [1 Mar, 31 Mar),
+	// [30 Jan, 1 Mar), [1 Jan, 30 Jan), one planted entry in each
+	// (L00002 on 10 Mar, L00001 on 10 Feb, L00000 on 10 Jan).
 	o := Options{Since: day(1, 1), Until: day(3, 31), LookBack: 24 * time.Hour}
 	at := []time.Time{day(1, 10), day(2, 10), day(3, 10)}
 	ctx := context.Background()
 
 	t.Run("a failed fetch keeps the windows before it", func(t *testing.T) {
 		p := &plantedLogs{at: at, fail: func(o pagerduty.ListLogEntriesOptions) error {
-			if o.Since == iso(day(3, 2)) {
+			if o.Since == iso(day(1, 1)) {
 				return errors.New("HTTP 500")
 			}
 			return nil
@@ -358,25 +422,28 @@ func TestWindowCommittedWithWatermark(t *testing.T) {
 		if _, err := logEntriesResource().sync(ctx, s); err == nil {
 			t.Fatal("sync succeeded, want the third window's error")
 		}
-		// The first two windows were committed, each with its end.
-		if d := cmp.Diff([]string{"L00000", "L00001"}, storedLogIDs(t, s)); d != "" {
+		// The two newer windows were committed, each with its coverage.
+		if d := cmp.Diff([]string{"L00001", "L00002"}, storedLogIDs(t, s)); d != "" {
 			t.Errorf("stored (-want +got):\n%s", d)
 		}
-		if wm := watermark(t, s, "log_entries"); !wm.Equal(day(3, 2)) {
-			t.Errorf("watermark %s, want %s", iso(wm), iso(day(3, 2)))
+		if d := cmp.Diff([]Span{{day(1, 30), day(3, 31)}}, coverage(t, s, "log_entries")); d != "" {
+			t.Errorf("coverage (-want +got):\n%s", d)
+		}
+		if wm := watermark(t, s, "log_entries"); !wm.Equal(day(3, 31)) {
+			t.Errorf("watermark %s, want %s", iso(wm), iso(day(3, 31)))
 		}
 	})
 
-	t.Run("a failed write takes back its rows and watermark", func(t *testing.T) {
+	t.Run("a failed write takes back its rows and coverage", func(t *testing.T) {
 		p := &plantedLogs{at: at}
 		s, _ := syncerOn(t, &fakePD{ListLogEntriesFunc: p.list}, o)
 		r := logEntriesResource()
 		rows := r.rows
 		// The second window's last statement fails after its rows were
-		// written: the transaction takes back the rows and the watermark.
+		// written: the transaction takes back the rows and the coverage.
 		r.rows = func(ctx context.Context, s *syncer, items []pagerduty.LogEntry, w window) ([]load, error) {
 			loads, err := rows(ctx, s, items, w)
-			if w.from.Equal(day(1, 31)) {
+			if w.from.Equal(day(1, 30)) {
 				loads = append(loads, func(context.Context, *syncer) error { return errors.New("disk full") })
 			}
 			return loads, err
@@ -384,26 +451,29 @@ func TestWindowCommittedWithWatermark(t *testing.T) {
 		if _, err := r.sync(ctx, s); err == nil {
 			t.Fatal("sync succeeded, want the second window's write error")
 		}
-		if d := cmp.Diff([]string{"L00000"}, storedLogIDs(t, s)); d != "" {
+		if d := cmp.Diff([]string{"L00002"}, storedLogIDs(t, s)); d != "" {
 			t.Errorf("stored after the failed write (-want +got):\n%s", d)
 		}
-		if wm := watermark(t, s, "log_entries"); !wm.Equal(day(1, 31)) {
-			t.Errorf("watermark %s, want %s (the first window's end)", iso(wm), iso(day(1, 31)))
+		if d := cmp.Diff([]Span{{day(3, 1), day(3, 31)}}, coverage(t, s, "log_entries")); d != "" {
+			t.Errorf("coverage after the failed write (-want +got):\n%s", d)
 		}
 
-		// Resumed: the watermark 31 Jan less the look-back of one day is
-		// 30 Jan; windows [30 Jan, 1 Mar) and [1 Mar, 31 Mar), one request
-		// each (one entry each, far under a page).
+		// Resumed: it lacks [1 Jan, 1 Mar), and a backfill does not look
+		// back: the slice [30 Jan, 1 Mar), then [1 Jan, 30 Jan); one
+		// request each (one entry each, far under a page).
 		p.calls = nil
 		if _, err := logEntriesResource().sync(ctx, s); err != nil {
 			t.Fatal(err)
 		}
-		want := []string{req(day(1, 30), day(3, 1), 0, true), req(day(3, 1), day(3, 31), 0, true)}
+		want := []string{req(day(1, 30), day(3, 1), 0, true), req(day(1, 1), day(1, 30), 0, true)}
 		if d := cmp.Diff(want, p.calls); d != "" {
 			t.Errorf("resumed requests (-want +got):\n%s", d)
 		}
 		if d := cmp.Diff([]string{"L00000", "L00001", "L00002"}, storedLogIDs(t, s)); d != "" {
 			t.Errorf("stored after the resume (-want +got):\n%s", d)
+		}
+		if d := cmp.Diff([]Span{{day(1, 1), day(3, 31)}}, coverage(t, s, "log_entries")); d != "" {
+			t.Errorf("coverage after the resume (-want +got):\n%s", d)
 		}
 		if wm := watermark(t, s, "log_entries"); !wm.Equal(day(3, 31)) {
 			t.Errorf("watermark %s, want %s", iso(wm), iso(day(3, 31)))

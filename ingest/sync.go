@@ -16,11 +16,21 @@ type Options struct {
 	// Since and Until bound the first sync of a database (UTC). Zero Since
 	// means 90 days before Until; zero Until means now.
 	Since, Until time.Time
-	// Full ignores the stored watermarks and pulls [Since, Until) again.
+	// Full ignores what the database holds and pulls [Since, Until) again
+	// (newest window first, without Targets).
 	Full bool
-	// LookBack is how far before a watermark an incremental sync starts
-	// again, to pick up incidents that changed later; 0 means 7 days.
+	// LookBack is how much of the newest synced part an incremental sync
+	// fetches again, to pick up incidents that changed later; 0 means 7
+	// days.
 	LookBack time.Duration
+	// Targets are the periods (the last complete week, then month) whose
+	// Needs a sync with a backfill to do fetches before the rest of it
+	// (walk.go); an incremental sync after a complete backfill ignores
+	// them. OnReady, when set, is called once per target when all its
+	// needs are in the database, committed (report can write it), in a
+	// sync with a backfill to do.
+	Targets []Target
+	OnReady func(Target)
 	// Concurrency bounds the requests in flight for per-incident alerts;
 	// 0 means 4.
 	Concurrency int
@@ -76,9 +86,13 @@ type Stats struct {
 }
 
 // Sync pulls the account's history from PagerDuty through c into db, which
-// must already be migrated. Every window of rows is written in one
-// transaction together with its resource's watermark, so a sync killed at
-// any moment resumes where it stopped and never duplicates a row.
+// must already be migrated: the whole lists first (users, teams, services,
+// escalation policies), then the time-windowed ones (incidents with their
+// alerts, log entries, on-calls) newest window first (walk.go), then the
+// notes of open incidents. Every window of rows is written in one
+// transaction together with its resource's coverage (sync_coverage) and
+// watermark, so a sync killed at any moment resumes with what it lacks and
+// never duplicates a row.
 func Sync(ctx context.Context, db *sql.DB, c *Client, o Options) (*Stats, error) {
 	if o.Now == nil {
 		o.Now = time.Now
@@ -107,10 +121,8 @@ func Sync(ctx context.Context, db *sql.DB, c *Client, o Options) (*Stats, error)
 	defer conn.Close()
 	s := &syncer{conn: conn, pd: c.api, counters: c.Counters, o: o}
 	start := time.Now()
-	steps := []step{
-		usersResource(), teamsResource(), servicesResource(), escalationPoliciesResource(),
-		incidentsResource(), notesStep{c}, logEntriesResource(), oncallsResource(),
-	}
+	dims := []step{usersResource(), teamsResource(), servicesResource(), escalationPoliciesResource()}
+	timed := []windowed{incidentsResource(), logEntriesResource(), oncallsResource()}
 	stats := &Stats{}
 	// The synced range starts at the first sync's Since (a --full sync's
 	// when earlier); an incremental sync's default Since says nothing.
@@ -123,7 +135,24 @@ func Sync(ctx context.Context, db *sql.DB, c *Client, o Options) (*Stats, error)
 			return nil, fmt.Errorf("sync: %w", err)
 		}
 	}
-	for _, st := range steps {
+	if err := s.exec(ctx, "sync-meta-until", o.Until); err != nil {
+		return nil, fmt.Errorf("sync: %w", err)
+	}
+	failed := func(name string, err error) error {
+		if ctx.Err() != nil {
+			// go-pagerduty flattens errors to text; say Canceled plainly.
+			return fmt.Errorf("sync %s: %w", name, ctx.Err())
+		}
+		return fmt.Errorf("sync %s: %w", name, c.classify(err))
+	}
+	done := func(rs ResourceStats) {
+		stats.Resources = append(stats.Resources, rs)
+		stats.Items += rs.Items
+		if o.OnResource != nil {
+			o.OnResource(rs)
+		}
+	}
+	one := func(st step) error {
 		name := st.resourceName()
 		r0, t0, began := c.Counters.Requests.Load(), c.Counters.Retries.Load(), time.Now()
 		s.pmu.Lock()
@@ -139,24 +168,32 @@ func Sync(ctx context.Context, db *sql.DB, c *Client, o Options) (*Stats, error)
 			err = s.exec(ctx, "sync-meta-delete", "teams_unavailable")
 		}
 		if err != nil {
-			if ctx.Err() != nil {
-				// go-pagerduty flattens errors to text; say Canceled plainly.
-				return stats, fmt.Errorf("sync %s: %w", name, ctx.Err())
-			}
-			return stats, fmt.Errorf("sync %s: %w", name, c.classify(err))
+			return failed(name, err)
 		}
-		rs := ResourceStats{
+		done(ResourceStats{
 			Resource: name,
 			Items:    n,
 			Requests: c.Counters.Requests.Load() - r0,
 			Retries:  c.Counters.Retries.Load() - t0,
 			Elapsed:  time.Since(began),
+		})
+		return nil
+	}
+	for _, st := range dims {
+		if err := one(st); err != nil {
+			return stats, err
 		}
-		stats.Resources = append(stats.Resources, rs)
-		stats.Items += n
-		if o.OnResource != nil {
-			o.OnResource(rs)
-		}
+	}
+	if err := s.walk(ctx, timed, o.Targets); err != nil {
+		return stats, failed(s.resource, err)
+	}
+	for _, r := range timed {
+		t := s.tracks[r.resourceName()]
+		done(ResourceStats{Resource: r.resourceName(), Items: t.items, Requests: t.requests, Retries: t.retries, Elapsed: t.elapsed})
+	}
+	// Notes last: the incidents still open once every window is in.
+	if err := one(notesStep{c}); err != nil {
+		return stats, err
 	}
 	stats.Skipped = c.api.skipped.total()
 	stats.Warnings = append(stats.Warnings, s.warnings...)
@@ -175,9 +212,18 @@ type syncer struct {
 	counters *Counters // read for Progress only
 	o        Options
 	mu       sync.Mutex // serialises writes on conn
-	// from is where each incremental resource's fetch started in this
-	// sync (set by its step, read by the steps after it).
+	// from is where each incremental resource's newest gap starts in this
+	// sync (set by the walk; lateIncidents reads the incidents').
 	from map[string]time.Time
+	// The walk (walk.go): the history start, each resource's covered
+	// ranges, what it still lacks of [start, Until), what it did, and the
+	// targets with which of them were announced.
+	start   time.Time
+	cov     map[string][]Span
+	gaps    map[string][]Span
+	tracks  map[string]*track
+	targets []Target
+	ready   []bool
 
 	wmu      sync.Mutex // guards warnings
 	warnings []string   // problems that did not stop the sync, for Stats.Warnings
@@ -241,23 +287,6 @@ func (s *syncer) exec(ctx context.Context, name string, args ...any) error {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
-}
-
-// startFor returns where resource's sync starts: Since for a first or full
-// sync, else the stored watermark less the look-back.
-func (s *syncer) startFor(ctx context.Context, resource string) (time.Time, error) {
-	if s.o.Full {
-		return s.o.Since, nil
-	}
-	var wm time.Time
-	err := s.conn.QueryRowContext(ctx, queries.Get("sync-state-get"), resource).Scan(&wm)
-	if errors.Is(err, sql.ErrNoRows) {
-		return s.o.Since, nil
-	}
-	if err != nil {
-		return time.Time{}, fmt.Errorf("read watermark of %s: %w", resource, err)
-	}
-	return wm.UTC().Add(-s.o.LookBack), nil
 }
 
 func (s *syncer) setWatermark(ctx context.Context, resource string, t time.Time) error {

@@ -47,7 +47,17 @@ func TestMain(m *testing.M) {
 // a 10-day history again and hide it).
 const childLookBack = time.Second
 
-// childSync is the sync of a child process. It says "opened" on stdout once
+// killTarget is the target of the kill -9 test's backfill phase: the
+// week [testEnd - 14 d, testEnd - 7 d) with a day of incidents and log
+// entries before it and 28 days of on-calls.
+var killTarget = Target{Label: "the week before last", Needs: []Need{
+	{Resource: "incidents", From: testEnd.AddDate(0, 0, -15), To: testEnd.AddDate(0, 0, -7)},
+	{Resource: "log_entries", From: testEnd.AddDate(0, 0, -15), To: testEnd.AddDate(0, 0, -7)},
+	{Resource: "oncalls", From: testEnd.AddDate(0, 0, -35), To: testEnd.AddDate(0, 0, -7)},
+}}
+
+// childSync is the sync of a child process. With OH_TARGET=1 it syncs
+// with killTarget as its target and prints "ready <label>" when it is in. It says "opened" on stdout once
 // it holds the database. With OH_KILL_AT=NAME:N it kills itself (SIGKILL)
 // at the N-th call of killPoint(NAME); with OH_COUNT_COMMITS=1 it prints
 // the number of commits it made to stdout on success.
@@ -78,7 +88,12 @@ func childSync() int {
 	}
 	since, _ := time.Parse(time.RFC3339, os.Getenv("OH_SINCE"))
 	c := NewClient(testToken, ClientOptions{APIURL: os.Getenv("OH_URL"), RequestsPerMinute: -1})
-	if _, err := Sync(ctx, db, c, Options{Since: since, Until: testEnd, LookBack: childLookBack}); err != nil {
+	o := Options{Since: since, Until: testEnd, LookBack: childLookBack}
+	if os.Getenv("OH_TARGET") == "1" {
+		o.Targets = []Target{killTarget}
+		o.OnReady = func(t Target) { fmt.Println("ready", t.Label) }
+	}
+	if _, err := Sync(ctx, db, c, o); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
@@ -469,15 +484,25 @@ func TestSyncKill9Resume(t *testing.T) {
 	want := openDB(t, t.TempDir()+"/clean.duckdb")
 	f.sync(t, want, f.client(ClientOptions{}), Options{Since: since, LookBack: childLookBack})
 	wantDump := dump(t, want)
-	resumeAndCompare := func(path, phase string, since time.Time, wantDump map[string][]string) {
+	resumeAndCompare := func(path, phase string, since time.Time, wantDump map[string][]string, env ...string) {
 		t.Helper()
-		c := startChild(t, f, path, since, "")
+		c := startChild(t, f, path, since, "", env...)
 		if err := <-c.done; err != nil {
 			t.Fatalf("%s: final resume failed: %v: %s", phase, err, c.stderr.String())
 		}
 		db := openDB(t, path)
 		if d := cmp.Diff(wantDump, dump(t, db)); d != "" {
 			t.Errorf("%s: after the kills and a resume, data differs from an uninterrupted sync (-want +got):\n%s", phase, d)
+		}
+		// And the coverage says so: each resource holds [since, testEnd)
+		// in one range.
+		cov, err := ReadCoverage(context.Background(), db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		whole := []Span{{since, testEnd}}
+		if d := cmp.Diff(map[string][]Span{"incidents": whole, "log_entries": whole, "oncalls": whole}, cov.Ranges); d != "" {
+			t.Errorf("%s: coverage after the resume (-want +got):\n%s", phase, d)
 		}
 		db.Close()
 	}
@@ -540,6 +565,53 @@ func TestSyncKill9Resume(t *testing.T) {
 			resumeAndCompare(path, "killed at "+point, since, wantDump)
 		}
 		t.Logf("%d kills at chosen points of a %d-commit sync", len(points), n)
+	})
+
+	t.Run("backfill", func(t *testing.T) {
+		// 31 days with a target: the target's week (and a day before it;
+		// its 28 days of on-calls, cut at since) first, 3 windows, then
+		// the slices [testEnd - 30 d, testEnd) (what incidents and log
+		// entries lack of it is two pieces, on-calls one) and
+		// [since, testEnd - 30 d) (incidents and log entries): 3 + 5 + 2
+		// = 10 windows after the 4 resources, then the notes.
+		since := f.org.End().AddDate(0, 0, -31)
+		want := openDB(t, t.TempDir()+"/clean-backfill.duckdb")
+		f.sync(t, want, f.client(ClientOptions{}), Options{Since: since, LookBack: childLookBack})
+		wantDump := dump(t, want)
+		count := startChild(t, f, t.TempDir()+"/count.duckdb", since, "", "OH_COUNT_COMMITS=1", "OH_TARGET=1")
+		if err := <-count.done; err != nil {
+			t.Fatalf("child sync failed: %v: %s", err, count.stderr.String())
+		}
+		// The target is announced once, after its three windows (commits
+		// 5 to 7), before the rest.
+		if got := count.stdout.String(); !strings.HasPrefix(got, "ready the week before last\ncommits ") {
+			t.Fatalf("child stdout %q, want the ready line once, then the commits", got)
+		}
+		n := 0
+		fmt.Sscanf(strings.SplitN(count.stdout.String(), "\n", 2)[1], "commits %d", &n)
+		if n != dims+10+1 {
+			t.Fatalf("a 31-day sync with a target made %d commits, want %d", n, dims+10+1)
+		}
+		// Killed right after every commit of the windows, and inside every
+		// second one; each resumed (with the target) and compared.
+		var points []string
+		for k := dims + 1; k <= n; k++ {
+			points = append(points, fmt.Sprintf("after-commit:%d", k))
+			if k%2 == 1 {
+				points = append(points, fmt.Sprintf("before-commit:%d", k))
+			}
+		}
+		for _, point := range points {
+			path := t.TempDir() + "/backfill.duckdb"
+			c := startChild(t, f, path, since, point, "OH_TARGET=1")
+			err := <-c.done
+			if ee, ok := err.(*exec.ExitError); !ok || ee.ProcessState.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+				t.Fatalf("child killed at %s was not killed there: %v: %s", point, err, c.stderr.String())
+			}
+			killState(t, path)
+			resumeAndCompare(path, "backfill killed at "+point, since, wantDump, "OH_TARGET=1")
+		}
+		t.Logf("%d kills at chosen points of a %d-commit sync with a target", len(points), n)
 	})
 
 	t.Run("random", func(t *testing.T) {

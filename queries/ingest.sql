@@ -168,6 +168,24 @@ DELETE FROM sync_meta WHERE key = $1;
 -- sync's incidents window): a log entry may acknowledge or resolve them.
 SELECT id FROM incidents WHERE status <> 'resolved' AND created_at < $1;
 
+-- name: sync-coverage
+-- The covered ranges of every windowed resource (migration 9), oldest first.
+SELECT resource, from_at, to_at FROM sync_coverage ORDER BY resource, from_at;
+
+-- name: sync-coverage-delete
+DELETE FROM sync_coverage WHERE resource = $1;
+
+-- name: sync-coverage-insert
+INSERT INTO sync_coverage (resource, from_at, to_at) VALUES ($1, $2, $3);
+
+-- name: sync-meta-get
+SELECT value_at FROM sync_meta WHERE key = $1;
+
+-- name: sync-meta-until
+-- $1: the until of the sync starting; the latest one stays.
+INSERT INTO sync_meta (key, value_at) VALUES ('sync_until', $1)
+ON CONFLICT (key) DO UPDATE SET value_at = greatest(sync_meta.value_at, excluded.value_at);
+
 -- name: sync-meta-dirty-from
 -- $1: the start of a window just stored: the earliest one since the last
 -- derivation stays, for the next derivation to go on from (analysis).

@@ -32,6 +32,7 @@ type config struct {
 	YearRuns             int    // runs of the year of reports
 	Resume               string // saved JSON of a stopped run to go on from
 	IncrOnly             bool   // full and incremental syncs only
+	FirstOnly            bool   // one first sync only: its requests, and when its targets were in
 }
 
 // proc is one measured child process.
@@ -321,7 +322,7 @@ func run(cfg config) error {
 		}
 	}
 	fullRuns := cfg.Runs
-	if cfg.IncrOnly {
+	if cfg.IncrOnly || cfg.FirstOnly {
 		fullRuns = 1 // the base of the incremental runs
 	}
 	for i := len(r.Full); i < fullRuns; i++ {
@@ -343,6 +344,14 @@ func run(cfg config) error {
 		} else {
 			removeDB(db)
 		}
+	}
+	if cfg.FirstOnly {
+		s := r.Full[0]
+		for _, x := range s.Ready {
+			log.Printf("ready %s after %d requests (%s at 960/min), %.0f s", x.Label, x.Requests, dur(float64(x.Requests)/16), x.Seconds)
+		}
+		log.Printf("requests the fake served, per endpoint: %v", s.Server)
+		return r.save()
 	}
 	if r.AllAlerts == nil && !cfg.IncrOnly {
 		db := filepath.Join(cfg.Work, "all-alerts.duckdb")

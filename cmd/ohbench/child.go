@@ -32,6 +32,18 @@ type syncResult struct {
 	DeriveIncremental bool `json:"derive_incremental"`
 	// DeriveSteps are its statements' wall times.
 	DeriveSteps []stepSeconds `json:"derive_steps,omitempty"`
+	// Ready are the moments the sync's targets (the last complete week,
+	// then month: analysis.SyncTargets, as `oncall-health sync` passes
+	// them) were in, in a first sync.
+	Ready []readyAt `json:"ready,omitempty"`
+}
+
+// readyAt is when a target of the sync was in: the requests the client
+// had made by then (retries included) and the wall time since the start.
+type readyAt struct {
+	Label    string  `json:"label"`
+	Requests int64   `json:"requests"`
+	Seconds  float64 `json:"seconds"`
 }
 
 // stepSeconds is one statement of a derivation and its wall time, s.
@@ -50,14 +62,20 @@ func childSync(ctx context.Context, args childArgs, out io.Writer) error {
 	}
 	defer db.Close()
 	c := ingest.NewClient(benchToken, ingest.ClientOptions{APIURL: args.URL, RequestsPerMinute: -1})
+	var ready []readyAt
+	began := time.Now()
 	st, err := ingest.Sync(ctx, db, c, ingest.Options{
 		Since: args.Since, Until: args.Until, FetchAllAlerts: args.AllAlerts,
-		Now: func() time.Time { return args.Until },
+		Now:     func() time.Time { return args.Until },
+		Targets: analysis.SyncTargets(args.Until, analysis.DefaultConfig()),
+		OnReady: func(t ingest.Target) {
+			ready = append(ready, readyAt{t.Label, c.Counters.Requests.Load(), time.Since(began).Seconds()})
+		},
 	})
 	if err != nil {
 		return fmt.Errorf("sync: %w", err)
 	}
-	res := syncResult{Stats: st, Counts: map[string]int64{}}
+	res := syncResult{Stats: st, Counts: map[string]int64{}, Ready: ready}
 	// The counts first: they are the benchmark's, not the sync's, and their
 	// memory is given back before the derivation measured with the sync.
 	rows, err := db.QueryContext(ctx, queries.Get("table-counts"))

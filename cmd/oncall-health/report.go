@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/oncall-health/oncall-health/analysis"
+	"github.com/oncall-health/oncall-health/ingest"
 	"github.com/oncall-health/oncall-health/queries"
 	"github.com/oncall-health/oncall-health/reports"
 )
@@ -81,6 +82,9 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer db.Close()
+	if err := checkSynced(ctx, db, periods, cfg); err != nil {
+		return err
+	}
 	// The one derivation of the command (a no-op when a sync derived the
 	// tables with the same config); the Computer reads them as they are.
 	if _, err := analysis.Derive(ctx, db, cfg); err != nil {
@@ -187,6 +191,34 @@ func printWarnings(stderr io.Writer, warnings []string) {
 	for _, w := range warnings {
 		fmt.Fprintf(stderr, "warning: %s\n", oneLine(w))
 	}
+}
+
+// checkSynced refuses periods whose data a sync has not fetched yet (a
+// first sync stopped during its backfill): an error naming the first such
+// period and what it lacks, and how many more periods of a range do.
+func checkSynced(ctx context.Context, db *sql.DB, periods []analysis.Period, cfg analysis.Config) error {
+	cov, err := ingest.ReadCoverage(ctx, db)
+	if err != nil {
+		return err
+	}
+	var first error
+	more := 0
+	for _, p := range periods {
+		if err := cov.Check(p.Target(cfg)); err != nil {
+			if first == nil {
+				first = err
+			} else {
+				more++
+			}
+		}
+	}
+	switch {
+	case first == nil:
+		return nil
+	case more > 0:
+		return fmt.Errorf("report: %w (and %d more periods of the range)", first, more)
+	}
+	return fmt.Errorf("report: %w", first)
 }
 
 // openSynced opens a database that a sync wrote; a missing file is an error

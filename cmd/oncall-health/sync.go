@@ -187,9 +187,12 @@ func openForSync(ctx context.Context, dbPath string) (*sql.DB, error) {
 	return db, err
 }
 
-// syncOn runs one sync into db, printing a line per resource, a summary,
-// a "note:" line per fact about the account and, at the end, a "warning:"
-// line per problem with the data (all on stdout, the sync's one stream).
+// syncOn runs one sync into db, printing a "ready:" line as soon as the
+// last complete week, then the last complete month, is in (only in a sync
+// with a backfill to do: a first one, or one resuming a stopped first one;
+// analysis.SyncTargets), a line per resource, a summary, a "note:" line
+// per fact about the account and, at the end, a "warning:" line per
+// problem with the data (all on stdout, the sync's one stream).
 // It then derives the tables the reports read (with cfg), so that
 // the work is done once per sync, not in the first report after it. The
 // derivation runs on the same handle: closing and reopening the database
@@ -203,6 +206,15 @@ func syncOn(ctx context.Context, db *sql.DB, client *ingest.Client, o ingest.Opt
 		bar.finish()
 		fmt.Fprintf(stdout, "synced %-20s %8d items %6d requests %4d retries %8s\n",
 			r.Resource, r.Items, r.Requests, r.Retries, r.Elapsed.Round(time.Millisecond))
+	}
+	until := o.Until
+	if until.IsZero() {
+		until = time.Now()
+	}
+	o.Targets = analysis.SyncTargets(until, cfg)
+	o.OnReady = func(t ingest.Target) {
+		bar.finish()
+		fmt.Fprintf(stdout, "ready: %s can be reported; the backfill goes on (Ctrl-C stops it, a later sync resumes it)\n", t.Label)
 	}
 	st, err := ingest.Sync(ctx, db, client, o)
 	bar.finish()
