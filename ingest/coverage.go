@@ -14,7 +14,7 @@ import (
 
 // Coverage: what a database holds of each time-windowed resource
 // (incidents, log_entries, oncalls), as disjoint covered ranges
-// (sync_coverage, migration 9). A first sync walks from the newest window
+// (sync_coverage, migration 10). A first sync walks from the newest window
 // to the oldest, so a sync stopped half way holds the recent part of the
 // history; Coverage.Check says whether a period's data is all in.
 

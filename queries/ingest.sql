@@ -169,7 +169,7 @@ DELETE FROM sync_meta WHERE key = $1;
 SELECT id FROM incidents WHERE status <> 'resolved' AND created_at < $1;
 
 -- name: sync-coverage
--- The covered ranges of every windowed resource (migration 9), oldest first.
+-- The covered ranges of every windowed resource (migration 10), oldest first.
 SELECT resource, from_at, to_at FROM sync_coverage ORDER BY resource, from_at;
 
 -- name: sync-coverage-delete
