@@ -18,6 +18,7 @@ func TestExampleConfig(t *testing.T) {
 	want.Deliver.SlackTeamWebhookURLEnv = map[string]string{}
 	want.Deliver.SMTP.To = map[string][]string{}
 	want.Deliver.SMTP.Leadership = []string{}
+	want.Holidays = Holidays{Teams: map[string]string{}, Users: map[string]string{}, Extra: []string{}}
 	if d := cmp.Diff(want, cfg); d != "" {
 		t.Errorf("example config differs from the defaults (-default +example):\n%s", d)
 	}

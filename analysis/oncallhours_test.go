@@ -380,3 +380,104 @@ func TestHolidayConfig(t *testing.T) {
 		})
 	}
 }
+
+// TestOnCallHoursRegionalPages: regional calendars (Bavaria keeps
+// Epiphany, Wednesday 2027-01-06; North Rhine-Westphalia does not), an
+// extra day on a Saturday (a holiday, not a weekend day), pages of every
+// kind, holiday and business rates, and the sleep-page fairness measure.
+// All in UTC; default hours: business 08:00-18:00, sleep 22:00-08:00.
+func TestOnCallHoursRegionalPages(t *testing.T) {
+	p := newPlanter(t)
+	p.team("T")
+	p.policy("EP", "T")
+	p.user("BY", "UTC")
+	p.user("NW", "UTC")
+	p.member("T", "BY")
+	p.member("T", "NW")
+	cfg := DefaultConfig()
+	cfg.Holidays = Holidays{Teams: map[string]string{"T": "DE-NW"}, Users: map[string]string{"BY": "de-by"}, Extra: []string{"2027-01-09"}}
+	cfg.Pay = &Pay{Currency: "EUR", Rates: PayRates{
+		Business: LevelRates{Level1: 1}, Weeknight: LevelRates{Level1: 2},
+		Weekend: LevelRates{Level1: 3}, Holiday: LevelRates{Level1: 4},
+	}, PerPage: 0.5, PerSleepPage: 1}
+	for _, u := range []string{"BY", "NW"} {
+		// Tuesday 12:00 to Thursday 00:00 (36 h), Saturday 00:00-06:00 and
+		// Sunday 00:00-06:00.
+		p.oncall(u, "EP", 1, "2027-01-05T12:00:00Z", "2027-01-07T00:00:00Z")
+		p.oncall(u, "EP", 1, "2027-01-09T00:00:00Z", "2027-01-09T06:00:00Z")
+		p.oncall(u, "EP", 1, "2027-01-10T00:00:00Z", "2027-01-10T06:00:00Z")
+	}
+	// BY's pages: Tuesday 13:00 (business) and 20:00 (weeknight), Epiphany
+	// 03:00 (holiday, sleep), Saturday 02:00 (extra day: holiday, sleep),
+	// Sunday 02:00 (weekend, sleep).
+	p.incident("Q1", "queue stuck", "", "EP", "T", ts("2027-01-05T13:00:00Z"), "")
+	for _, at := range []string{"2027-01-05T13:00:00Z", "2027-01-05T20:00:00Z", "2027-01-06T03:00:00Z", "2027-01-09T02:00:00Z", "2027-01-10T02:00:00Z"} {
+		p.notify("BY", "Q1", ts(at), "phone")
+	}
+	h := hoursFor(t, p, "2027-01", cfg)
+	cases := []struct {
+		id, cal                string
+		want                   KindHours
+		holidays, days, nights int
+		pages                  KindCounts
+		sleepPages             int
+		amount                 float64
+	}{
+		// Tuesday 12:00-18:00 business 6, 18:00-24:00 weeknight 6;
+		// Epiphany 24 h holiday; Saturday (extra) 6 h holiday; Sunday 6 h
+		// weekend. Nights with half of 22:00-08:00 on call: Tuesday's (10
+		// of 10), Friday's (Saturday 00:00-06:00, 6 of 10) and Saturday's
+		// (6 of 10); Wednesday's has 2. Pay: Tuesday 6 x 1 + 6 x 2 + 2
+		// pages x 0.5 = 19; Wednesday 24 x 4 + 0.5 + 1 = 97.5; Saturday
+		// 6 x 4 + 0.5 + 1 = 25.5; Sunday 6 x 3 + 0.5 + 1 = 19.5; 161.5.
+		{"BY", "DE-BY", KindHours{Business: 6, Weeknight: 6, Holiday: 30, Weekend: 6}, 2, 1, 3,
+			KindCounts{Business: 1, Weeknight: 1, Holiday: 2, Weekend: 1}, 3, 161.5},
+		// Wednesday is a working day in NRW: business 6 + 10, weeknight
+		// 6 + 14; Saturday 6 h holiday (extra), Sunday 6 h weekend. Pay:
+		// 16 x 1 + 20 x 2 + 6 x 4 + 6 x 3 = 98.
+		{"NW", "DE-NW", KindHours{Business: 16, Weeknight: 20, Holiday: 6, Weekend: 6}, 1, 1, 3,
+			KindCounts{}, 0, 98},
+	}
+	for _, c := range cases {
+		t.Run(c.id, func(t *testing.T) {
+			r := hoursOf(t, h, c.id)
+			if r.Calendar != c.cal || !sameHours(r.Hours, c.want) || !sameHours(r.Level1, c.want) {
+				t.Errorf("calendar %q, hours %+v (level 1 %+v); want %q, %+v", r.Calendar, r.Hours, r.Level1, c.cal, c.want)
+			}
+			if r.Holidays != c.holidays || r.WeekendDays != c.days || r.Nights != c.nights {
+				t.Errorf("holidays %d, weekend days %d, nights %d; want %d, %d, %d", r.Holidays, r.WeekendDays, r.Nights, c.holidays, c.days, c.nights)
+			}
+			if r.Pages != c.pages || r.SleepPages != c.sleepPages {
+				t.Errorf("pages %+v (sleep %d), want %+v (sleep %d)", r.Pages, r.SleepPages, c.pages, c.sleepPages)
+			}
+			for _, row := range h.Pay.Responders {
+				if row.UserID == c.id && (!near(row.Amount, c.amount) || row.CappedDays != 0) {
+					t.Errorf("pay %+v, want %v", row, c.amount)
+				}
+			}
+		})
+	}
+	// 161.5 + 98
+	if !near(h.Pay.Total, 259.5) {
+		t.Errorf("pay total %v, want 259.5", h.Pay.Total)
+	}
+	// Sleep pages 3 and 0, holiday hours 30 and 6: shares 1 and 0 (median
+	// 0.5, ratio 2, not more than 2: no flag; Gini |3-0| x 2 / (2 x 2^2 x
+	// 1.5) = 0.5), and 30/36, 6/36 (median 0.5; Gini 24 x 2 / (8 x 18) = 1/3).
+	ms := h.Fairness[0].Period.Measures
+	for _, c := range []struct {
+		m        FairnessMeasure
+		name     string
+		hi, gini float64
+		ratio    float64
+	}{{ms[4], MeasureSleepPages, 1, 0.5, 2}, {ms[3], MeasureHoliday, 30.0 / 36, 1.0 / 3, 30.0 / 18}} {
+		m := c.m
+		if m.Measure != c.name || m.Highest == nil || !near(*m.Highest, c.hi) || m.HighestID != "BY" ||
+			!near(*m.Median, 0.5) || !near(*m.Ratio, c.ratio) || !near(*m.Gini, c.gini) || m.Flag {
+			t.Errorf("%s: %+v", c.name, m)
+		}
+	}
+	if got := strings.Join(h.Calendars, ","); got != "DE-BY,DE-NW,extra" {
+		t.Errorf("calendars = %s", got)
+	}
+}

@@ -56,6 +56,8 @@ WITH bk AS (
     LEFT JOIN uh ON uh.user_id = a.user_id
 ), lim AS (
     SELECT min(bs) AS lo, max(be) AS hi FROM bk
+), tz AS (
+    SELECT t.* FROM tz_offsets t, lim WHERE t.valid_from < lim.hi AND t.valid_until > lim.lo
 ), iv AS (
     SELECT true AS l1, o.user_id, o.start_at, o.end_at
     FROM a_user_oncall_l1 o, lim WHERE o.start_at < lim.hi AND o.end_at > lim.lo
@@ -73,7 +75,7 @@ WITH bk AS (
            greatest(c.s, t.valid_from) + to_seconds(t.offset_seconds) AS ls,
            least(c.e, t.valid_until) + to_seconds(t.offset_seconds) AS le
     FROM clip c
-    JOIN tz_offsets t ON t.zone = c.zone AND t.valid_from < c.e AND t.valid_until > c.s
+    JOIN tz t ON t.zone = c.zone AND t.valid_from < c.e AND t.valid_until > c.s
 ), dd AS (
     SELECT b, l1, user_id, bstart, bend, ls, le,
            unnest(generate_series(CAST(date_trunc('day', ls) AS TIMESTAMP), le, INTERVAL 1 DAY)) AS d
@@ -108,7 +110,11 @@ ORDER BY b, user_id, l1, pday;
 -- union (any level), and it belongs to the bucket holding its start.
 --
 -- Local to UTC: the offset in force at the local time read as UTC gives a
--- first instant, the offset in force at that instant the answer; exact but
+-- first instant, the offset in force at that instant the answer (a join
+-- on the tz_offsets row whose span holds the instant: they tile the years
+-- the analysis covers, and a join on the span is much faster here than an
+-- ASOF join), among the rows of a few days either side of the buckets
+-- only (tz); exact but
 -- inside the hour a clock skips or repeats, where sleep windows do not
 -- start or end with the default hours.
 WITH bk AS (
@@ -128,6 +134,9 @@ WITH bk AS (
     LEFT JOIN uh ON uh.user_id = a.user_id
 ), lim AS (
     SELECT min(bs) AS lo, max(be) AS hi FROM bk
+), tz AS (
+    SELECT t.* FROM tz_offsets t, lim
+    WHERE t.valid_from < lim.hi + INTERVAL 4 DAY AND t.valid_until > lim.lo - INTERVAL 4 DAY
 ), iv AS (
     SELECT o.user_id, o.start_at, o.end_at
     FROM a_user_oncall o, lim
@@ -145,13 +154,13 @@ WITH bk AS (
 ), s1 AS (
     SELECT nl.*, nl.l_start - to_seconds(z.offset_seconds) AS gs, nl.l_end - to_seconds(z2.offset_seconds) AS ge
     FROM nl
-    ASOF JOIN tz_offsets z ON z.zone = nl.zone AND nl.l_start >= z.valid_from
-    ASOF JOIN tz_offsets z2 ON z2.zone = nl.zone AND nl.l_end >= z2.valid_from
+    JOIN tz z ON z.zone = nl.zone AND nl.l_start >= z.valid_from AND nl.l_start < z.valid_until
+    JOIN tz z2 ON z2.zone = nl.zone AND nl.l_end >= z2.valid_from AND nl.l_end < z2.valid_until
 ), s2 AS (
     SELECT s1.user_id, s1.l_start - to_seconds(z.offset_seconds) AS ws, s1.l_end - to_seconds(z2.offset_seconds) AS we
     FROM s1
-    ASOF JOIN tz_offsets z ON z.zone = s1.zone AND s1.gs >= z.valid_from
-    ASOF JOIN tz_offsets z2 ON z2.zone = s1.zone AND s1.ge >= z2.valid_from
+    JOIN tz z ON z.zone = s1.zone AND s1.gs >= z.valid_from AND s1.gs < z.valid_until
+    JOIN tz z2 ON z2.zone = s1.zone AND s1.ge >= z2.valid_from AND s1.ge < z2.valid_until
 ), ov AS (
     SELECT n.user_id, n.ws, n.we,
            sum(date_diff('microsecond', greatest(iv.start_at, n.ws), least(iv.end_at, n.we)) / 1e6) AS secs
