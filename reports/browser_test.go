@@ -57,6 +57,10 @@ type canvas struct {
 	Blank int // length of toDataURL() of a blank canvas of the same size
 }
 
+// chartsSettledJS is true once a page has no chart data block or its init
+// script has set data-charts-drawn.
+const chartsSettledJS = `document.querySelector('script[type="application/json"][data-chart]') === null || document.documentElement.hasAttribute('data-charts-drawn')`
+
 const inspectJS = `(() => {
   const blocks = document.querySelectorAll('script[type="application/json"][data-chart]').length;
   const canvases = Array.from(document.querySelectorAll('canvas')).map(c => {
@@ -269,6 +273,12 @@ func TestBrowser(t *testing.T) {
 		mu.Unlock()
 		if err := chromedp.Do(tctx, chromedp.Navigate(url)); err != nil {
 			return []string{"navigate: " + err.Error()}
+		}
+		// A self-contained page decompresses ECharts after the load
+		// event (loader.js): wait until the init script has run, on a
+		// page with charts.
+		if _, err := chromedp.Run(tctx, chromedp.Poll[bool](chartsSettledJS, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+			note("charts not drawn within 20 s: " + err.Error())
 		}
 		got, err := chromedp.Run(tctx, chromedp.Evaluate[pageCheck](inspectJS))
 		if err != nil {

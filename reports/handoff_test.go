@@ -156,7 +156,7 @@ func TestHandoffEscaping(t *testing.T) {
 				t.Errorf("%s holds %q unescaped", f.Name, bad)
 			}
 		}
-		if !strings.Contains(s, html.EscapeString(cspInline)) {
+		if !strings.Contains(s, attrEscaped(cspInline())) {
 			t.Errorf("%s has not the reports' CSP", f.Name)
 		}
 	}

@@ -31,7 +31,7 @@ type pageMeta struct {
 	Hours     string      // the hour-class sentence, from the configured hours
 	TeamNote  string      // on an account without teams: that policies stand in as teams
 	Charts    bool        // load ECharts and run the chart init script
-	EChartsJS template.JS // inline ECharts; empty when Assets is set
+	EChartsJS template.JS // the inline ECharts loader (echartsLoaderJS); empty when Assets is set
 	InitJS    template.JS
 }
 
@@ -42,7 +42,7 @@ func (r *run) meta(title, subtitle string, crumbs, charts bool) pageMeta {
 		Subtitle: subtitle,
 		Crumbs:   crumbs,
 		Archive:  r.opts.ArchiveHref,
-		CSP:      cspInline,
+		CSP:      cspInline(),
 		Assets:   r.opts.AssetsHref,
 		Version:  r.opts.Version,
 		Charts:   charts,

@@ -33,6 +33,7 @@ type config struct {
 	Resume               string // saved JSON of a stopped run to go on from
 	IncrOnly             bool   // full and incremental syncs only
 	FirstOnly            bool   // one first sync only: its requests, and when its targets were in
+	ReportsOnly          bool   // report steps only, on one full sync kept in Work
 }
 
 // proc is one measured child process.
@@ -322,8 +323,14 @@ func run(cfg config) error {
 		}
 	}
 	fullRuns := cfg.Runs
-	if cfg.IncrOnly || cfg.FirstOnly {
-		fullRuns = 1 // the base of the incremental runs
+	if cfg.IncrOnly || cfg.FirstOnly || cfg.ReportsOnly {
+		fullRuns = 1 // the base of the incremental runs or of the reports, or the one first sync
+	}
+	if cfg.ReportsOnly {
+		if st, err := os.Stat(base); err == nil && st.Size() > 0 {
+			log.Printf("reports only: reusing %s (synced before, not measured)", base)
+			fullRuns = len(r.Full)
+		}
 	}
 	for i := len(r.Full); i < fullRuns; i++ {
 		db := filepath.Join(cfg.Work, fmt.Sprintf("full-%d.duckdb", i))
@@ -353,7 +360,7 @@ func run(cfg config) error {
 		log.Printf("requests the fake served, per endpoint: %v", s.Server)
 		return r.save()
 	}
-	if r.AllAlerts == nil && !cfg.IncrOnly {
+	if r.AllAlerts == nil && !cfg.IncrOnly && !cfg.ReportsOnly {
 		db := filepath.Join(cfg.Work, "all-alerts.duckdb")
 		log.Printf("full sync with FetchAllAlerts")
 		sr, err := syncOnce(db, true, since, until)
@@ -375,7 +382,7 @@ func run(cfg config) error {
 	// of the first full sync; each run derives incrementally, then the
 	// same sync on a fresh copy derives every table whole, side by side.
 	srv.Append(1)
-	for i := len(r.Incr); i < cfg.Runs; i++ {
+	for i := len(r.Incr); i < cfg.Runs && !cfg.ReportsOnly; i++ {
 		for _, k := range []struct {
 			name  string
 			extra []string
@@ -503,7 +510,9 @@ func run(cfg config) error {
 		}
 	}
 
-	removeDB(base)
+	if !cfg.ReportsOnly {
+		removeDB(base)
+	}
 
 	if err := r.save(); err != nil {
 		return err

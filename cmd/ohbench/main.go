@@ -59,6 +59,7 @@ func main() {
 	fromJSON := flag.String("render", "", "only render -out again from this saved `JSON` file (written next to -out by a run)")
 	incrOnly := flag.Bool("incr-only", false, "measure the full and incremental syncs only (no FetchAllAlerts sync, no reports)")
 	firstOnly := flag.Bool("first-sync-only", false, "one first sync only: log its requests per endpoint and when the last complete week and month were reportable (saved JSON, no -out)")
+	reportsOnly := flag.Bool("reports-only", false, "measure the report steps only, on one full sync (not repeated; reused from -work if its base.duckdb is there, and kept)")
 	rssFile := flag.String("rss", "", "with -child launch: `file` to write the peak RSS of the command after -- to")
 	flag.Parse()
 
@@ -92,7 +93,7 @@ func main() {
 		return
 	}
 	cfg := config{Runs: *runs, Bin: *bin, Load: *load, Out: *out, Work: *work, Seed: *seed, Quick: *quick, Days: 366,
-		YearRuns: *yearRuns, Resume: *resume, IncrOnly: *incrOnly, FirstOnly: *firstOnly}
+		YearRuns: *yearRuns, Resume: *resume, IncrOnly: *incrOnly, FirstOnly: *firstOnly, ReportsOnly: *reportsOnly}
 	if *quick {
 		cfg.Days = 42
 		if !isSet("runs") {

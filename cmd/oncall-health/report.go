@@ -268,7 +268,14 @@ func writeReports(ctx context.Context, c *analysis.Computer, cfg analysis.Config
 	if err != nil {
 		return nil, nil, fmt.Errorf("on-call hours %s: %w", p.Label, err)
 	}
-	if err := analysis.WriteJSON(filepath.Join(dir, "metrics.json"), cur.WithHours(hours)); err != nil {
+	// A range's periods (archiveHref set) write metrics.json compact:
+	// 64 of them indented were over half a year's archive of the large
+	// organisation.
+	writeJSON := analysis.WriteJSON
+	if archiveHref != "" {
+		writeJSON = analysis.WriteCompactJSON
+	}
+	if err := writeJSON(filepath.Join(dir, "metrics.json"), cur.WithHours(hours)); err != nil {
 		return nil, nil, fmt.Errorf("write metrics.json: %w", err)
 	}
 	files, err := reports.Write(dir, reports.Input{

@@ -23,10 +23,15 @@ terser_version=$("$work/node_modules/.bin/terser" --version | cut -d' ' -f2)
 	--target=es2015 --legal-comments=none --log-level=warning \
 	'--define:process.env.NODE_ENV="production"' \
 	--outfile="$work/bundle.js"
+# terser 5 ignores --preamble, so the licence line is put before its
+# output here.
 "$work/node_modules/.bin/terser" "$work/bundle.js" --ecma 2015 \
 	--compress passes=2,toplevel=true --mangle toplevel=true \
-	--preamble '/*! Apache ECharts 5.4.3 (Apache-2.0, see LICENSE and NOTICE), custom build for oncall-health: bar, line, heatmap, grid, tooltip, legend, visualMap (continuous), markLine, canvas renderer. */' \
-	--output "$work/$out"
+	--output "$work/min.js"
+{
+	echo '/*! Apache ECharts 5.4.3 (Apache-2.0, see LICENSE and NOTICE), custom build for oncall-health: bar, line, heatmap, grid, tooltip, legend (plain), visualMap (continuous), markLine, canvas renderer. */'
+	cat "$work/min.js"
+} >"$work/$out"
 cp "$work/$out" "$dest/$out"
 size() { wc -c <"$1" | tr -d ' '; }
 gz() { gzip -9nc "$1" | wc -c | tr -d ' '; }
@@ -42,12 +47,13 @@ build/entry.js with esbuild (\`--bundle --format=iife --target=es2015\`, NODE_EN
 and minifies the bundle with terser (\`--ecma 2015 --compress passes=2,toplevel=true --mangle
 toplevel=true\`).
 entry.js registers only what the reports draw: the bar, line and heatmap charts, the grid,
-tooltip, legend, continuous visual map and mark line components, and the canvas renderer,
+tooltip, plain legend, continuous visual map and mark line components, and the canvas renderer,
 and sets the global \`echarts\` the reports' init script calls. Same inputs, same bytes.
 
 ECharts is Apache-2.0: LICENSE and NOTICE beside this file are the package's own. Reports
-inline the bundle (\`--self-contained\`) or write it once under \`assets/\` of the output
-directory, with LICENSE and NOTICE beside it.
+inline the bundle (\`--self-contained\`: gzip-compressed and base64-encoded inside the small
+loader reports/assets/loader.js, which decompresses it in the browser) or write it once
+under \`assets/\` of the output directory, with LICENSE and NOTICE beside it.
 
 | file | bytes | gzip -9 bytes |
 |---|---:|---:|

@@ -1,6 +1,7 @@
 // The ECharts 5.4.3 modules the reports use, and no other: reports/charts.go
 // (go-echarts v2.6.7) emits bar, line and heatmap series with grid axes, a
-// tooltip (its axis pointer comes with it), a legend, a continuous visual map
+// tooltip (its axis pointer comes with it), a plain legend (never the
+// scrolling one: no chart sets legend.type), a continuous visual map
 // (heat maps) and a mark line (the SRE guideline). go-echarts also emits empty
 // "title" and "toolbox" objects; ECharts ignores options of components that
 // are not registered, and empty ones would draw nothing anyway.
@@ -9,7 +10,7 @@ import { BarChart, LineChart, HeatmapChart } from "echarts/charts";
 import {
   GridComponent,
   TooltipComponent,
-  LegendComponent,
+  LegendPlainComponent,
   VisualMapContinuousComponent,
   MarkLineComponent,
 } from "echarts/components";
@@ -21,7 +22,7 @@ echarts.use([
   HeatmapChart,
   GridComponent,
   TooltipComponent,
-  LegendComponent,
+  LegendPlainComponent,
   VisualMapContinuousComponent,
   MarkLineComponent,
   CanvasRenderer,
