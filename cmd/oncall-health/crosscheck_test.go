@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"net/http/httptest"
 	"os"
@@ -66,6 +67,17 @@ func findCheck(t *testing.T, c *analysis.PDComparison, scope, id, metric string)
 	return analysis.PDRow{}
 }
 
+// showRow prints r with its figures (not their pointers).
+func showRow(r analysis.PDRow) string {
+	f := func(p *float64) string {
+		if p == nil {
+			return "null"
+		}
+		return strconv.FormatFloat(*p, 'f', -1, 64)
+	}
+	return fmt.Sprintf("%s %s %s: ours %s, PagerDuty %s, difference %s, %s (%s)", r.Scope, r.ID, r.Metric, f(r.Ours), f(r.PagerDuty), f(r.Difference), r.Status, r.Reason)
+}
+
 // TestCrosscheck syncs the 8-day organisation from the fake, then holds
 // 2026-W46 against the fake's Analytics, which computes PagerDuty's
 // definitions on its own from the same history. Where the definitions are
@@ -95,16 +107,16 @@ func TestCrosscheck(t *testing.T) {
 		t.Errorf("org incidents %+v: the week has incidents", r)
 	}
 	// Planted: TiedUserName holds level 1 of one policy and level 2 of
-	// another, in identical 12-hour segments every day (07:00-19:00 UTC).
-	// PagerDuty's level 2+ time is 7 x 43,200 = 302,400 s in the week; ours,
-	// all-level minus level-1 time, is 43,200 - 43,200 = 0 a day.
+	// another, in identical 6-hour segments every day (07:00-13:00 UTC).
+	// PagerDuty's level 2+ time is 7 x 21,600 = 151,200 s in the week; ours,
+	// all-level minus level-1 time, is 21,600 - 21,600 = 0 a day.
 	tied, _ := org.UserID(pagerdutytest.TiedUserName)
 	r := findCheck(t, c, "responder", tied, "on_call_seconds_level_2_plus")
-	if r.Status != analysis.PDDiffer || *r.Ours != 0 || *r.PagerDuty != 302400 || *r.Difference != -302400 || r.Reason == "" {
-		t.Errorf("tied user's level 2+ row: %+v", r)
+	if r.Status != analysis.PDDiffer || *r.Ours != 0 || *r.PagerDuty != 151200 || *r.Difference != -151200 || r.Reason == "" {
+		t.Errorf("tied user's level 2+ row: %s", showRow(r))
 	}
-	if r := findCheck(t, c, "responder", tied, "on_call_seconds_level_1"); r.Status != analysis.PDAgree || *r.Ours != 302400 {
-		t.Errorf("tied user's level-1 row: %+v (want 302,400 s on both sides)", r)
+	if r := findCheck(t, c, "responder", tied, "on_call_seconds_level_1"); r.Status != analysis.PDAgree || *r.Ours != 151200 {
+		t.Errorf("tied user's level-1 row: %s (want 151,200 s on both sides)", showRow(r))
 	}
 	// Planted: 15 % of ordinary incidents are low urgency and e-mail their
 	// assignee only. PagerDuty counts them among the responder's incidents,
