@@ -175,6 +175,8 @@ func runFakeAPI(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	size := fs.String("size", "small", "organisation size: small or large")
 	seed := fs.Int64("seed", 1, "seed of the synthetic organisation")
 	token := fs.String("token", "test-token", "API `token` the fake accepts")
+	oauth := fs.String("oauth-token", "", "OAuth access `token` the fake also accepts, as Authorization: Bearer (empty: none)")
+	prefix := fs.String("path-prefix", "", "serve the API under this URL `path`, as behind a proxy (e.g. /pagerduty)")
 	shapesS := fs.String("shapes", "", "shapes of real accounts to present, comma-separated `list`: "+strings.Join(pagerdutytest.ShapeNames, ", ")+" or all")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -192,7 +194,7 @@ func runFakeAPI(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return fmt.Errorf("generate organisation: %w", err)
 	}
-	url, stop, err := serveFake(*addr, pagerdutytest.NewServer(org, pagerdutytest.Options{Token: *token, Shapes: shapes}))
+	url, stop, err := serveFake(*addr, pagerdutytest.NewServer(org, pagerdutytest.Options{Token: *token, OAuthToken: *oauth, PathPrefix: *prefix, Shapes: shapes}))
 	if err != nil {
 		return err
 	}
@@ -201,6 +203,9 @@ func runFakeAPI(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fmt.Fprintf(stdout, "fake PagerDuty API at %s (generated in %s: %d users, %d incidents, %d log entries, history %s to %s)\n",
 		url, time.Since(began).Round(time.Millisecond), c["users"], c["incidents"], c["log_entries"],
 		org.Start().Format("2006-01-02"), org.End().Format("2006-01-02"))
+	if *prefix != "" {
+		url += "/" + strings.Trim(*prefix, "/")
+	}
 	fmt.Fprintf(stdout, "try: PAGERDUTY_TOKEN=%s oncall-health sync --db pd.duckdb --api-url %s --since %s\n",
 		*token, url, org.Start().Format("2006-01-02"))
 	fmt.Fprintln(stdout, "Ctrl-C stops it.")

@@ -66,7 +66,18 @@ type Shapes struct {
 	// from its creation (alert_counts follow). With more than 10,000 the
 	// list cannot be paged through whole (the offset cap), only by status.
 	ManyAlerts ManyAlerts
+	// RateLimited answers runs of authorised requests with HTTP 429, as
+	// when other tools spend the same key's budget of 960 requests a
+	// minute: after RateLimited.Every requests answered, the next
+	// RateLimited.Run get a 429 (code 2020) whose only hint is the
+	// ratelimit-limit, ratelimit-remaining (0) and ratelimit-reset
+	// (RateLimited.Reset seconds, 0 allowed) headers, no Retry-After; then
+	// Every answered again, and so on. Server.RateLimitedCount counts them.
+	RateLimited RateLimited
 }
+
+// RateLimited is Shapes.RateLimited; the zero Run is off.
+type RateLimited struct{ Every, Run, Reset int }
 
 // ManyAlerts is Shapes.ManyAlerts; the zero Number is off.
 type ManyAlerts struct{ Number, Alerts int }
@@ -407,16 +418,17 @@ func asString(v any) string {
 }
 
 // ShapeNames are the names ParseShapes reads, in the order of Shapes.
-var ShapeNames = []string{"no-teams", "no-teams-403", "no-analytics", "no-analytics-403", "permanent-oncall", "merged", "second-team", "deleted-user", "no-time-zone", "bad-items", "many-alerts"}
+var ShapeNames = []string{"no-teams", "no-teams-403", "no-analytics", "no-analytics-403", "permanent-oncall", "merged", "second-team", "deleted-user", "no-time-zone", "bad-items", "many-alerts", "rate-limited"}
 
 // ParseShapes reads a comma-separated list of ShapeNames (the fake-api
 // command's --shapes): "no-teams" is NoTeams 402 ("no-teams-403": 403),
 // "no-analytics" NoAnalytics 402 ("no-analytics-403": 403),
 // "deleted-user" deletes NightOwlUserName and "no-time-zone" nulls
-// StretchUserName's zone, "many-alerts" gives incident 1 10,050 alerts;
-// "all" is every shape but bad-items, many-alerts, no-teams-403 and the
-// no-analytics ones. Empty
-// is none.
+// StretchUserName's zone, "many-alerts" gives incident 1 10,050 alerts,
+// "rate-limited" answers 20 requests in every 70 with a 429 that has
+// ratelimit-reset 0 and no Retry-After (after the first 50); "all" is
+// every shape but bad-items, many-alerts, rate-limited, no-teams-403 and
+// the no-analytics ones. Empty is none.
 func ParseShapes(list string) (Shapes, error) {
 	var sh Shapes
 	for _, name := range strings.Split(list, ",") {
@@ -447,6 +459,8 @@ func ParseShapes(list string) (Shapes, error) {
 			sh.BadItems = true
 		case "many-alerts":
 			sh.ManyAlerts = ManyAlerts{Number: 1, Alerts: 10050}
+		case "rate-limited":
+			sh.RateLimited = RateLimited{Every: 50, Run: 20, Reset: 0}
 		default:
 			return Shapes{}, fmt.Errorf("shape %q: want a comma-separated list of %s or all: %w", name, strings.Join(ShapeNames, ", "), ErrBadConfig)
 		}

@@ -93,7 +93,9 @@
 //     StretchUserName's own week in StretchTeamName, so that user is on call
 //     for 10 days in a row (Org.Stretch).
 //   - Load: incident rates follow the service's local day (business hours
-//     busiest, nights quiet: 2.0 against 0.12) and week (weekends quiet).
+//     busiest, nights quiet: 2.0 against 0.05) and week (weekends quiet);
+//     60 % of ordinary incidents at night (15 % by day) are low urgency,
+//     as with urgency by support hours, and notify by e-mail only.
 //     OverloadedTeamName gets more than 200 alerts in every full week; each
 //     other team's services 0.3-2.3 incidents a day in all, so that their
 //     on-call is healthy: a handful of pages a week, rarely two at night. Storms: bursts of 30-100
@@ -102,8 +104,9 @@
 //     an escalate entry assigns level 2, who is then notified.
 //   - Notification rules per user (User.Rules): e.g. push at +0, SMS at +1 min,
 //     phone at +5 min; delayed rules fire only while the incident is neither
-//     acknowledged nor resolved. 15 % of ordinary incidents are low urgency
-//     and notify by e-mail only.
+//     acknowledged nor resolved. Level 1 acknowledges after the escalation
+//     delay in 1.5 % of ordinary incidents, and 1.5 % are never acknowledged
+//     and resolved by the service's timeout.
 //   - Noise: FlappingServiceName raises alerts whose titles differ only in
 //     numbers, hex ids, UUIDs or IPv4 addresses (FlappingTitles), most of them
 //     auto-resolved by the integration within minutes; TransientShare of other

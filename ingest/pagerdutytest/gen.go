@@ -34,9 +34,9 @@ func dayFactor(t time.Time) float64 {
 	switch {
 	case h >= 22 || h < 8:
 		if weekend {
-			return 0.1
+			return 0.04
 		}
-		return 0.12
+		return 0.05
 	case weekend:
 		return 0.45
 	case h < 18:
@@ -44,6 +44,18 @@ func dayFactor(t time.Time) float64 {
 	default:
 		return 0.8
 	}
+}
+
+// lowUrgencyShare is the share of a normal service's ordinary incidents
+// that are low urgency (notify by e-mail only), by the service's local hour:
+// 15 % from 08:00 to 22:00 and 60 % at night, as with PagerDuty's
+// urgency by support hours, which keeps the non-critical alerts of the
+// night from waking anyone.
+func lowUrgencyShare(t time.Time) float64 {
+	if h := t.Hour(); h >= 22 || h < 8 {
+		return 0.6
+	}
+	return 0.15
 }
 
 func poisson(rng *rand.Rand, lambda float64) int {
@@ -225,7 +237,7 @@ func (o *Org) simulate(rng *rand.Rand, p pending) {
 		title = o.normalTitle(rng, s)
 	}
 	inc := incident{created: t0, title: o.intern(title), service: uint16(p.svc), firstAlert: uint32(len(o.alerts)), firstLog: uint32(len(o.logs))}
-	if p.kind == ikNormal && s.kind == svcNormal && rng.Float64() < 0.15 {
+	if p.kind == ikNormal && s.kind == svcNormal && rng.Float64() < lowUrgencyShare(time.Unix(t0, 0).In(s.loc)) {
 		inc.urgency = 1
 	}
 	l1 := o.onCall(ep.sched[0], t0)
@@ -258,11 +270,11 @@ func (o *Org) simulate(rng *rand.Rand, p pending) {
 			if rng.Float64() < 0.15 {
 				ackAt = t0 + 20 + rng.Int64N(resolveAt-t0-20)
 			}
-		case r < transientP+0.06:
+		case r < transientP+0.015:
 			resolveAt = t0 + int64(s.autoResolve)
 			resolver = agServiceTimeout
 		default:
-			if rng.Float64() < 0.06 {
+			if rng.Float64() < 0.015 {
 				ackAt = escAt + 30 + int64(lognormal(rng, 180, 0.8))
 			} else {
 				ackAt = t0 + 10 + int64(lognormal(rng, 140, 0.9))

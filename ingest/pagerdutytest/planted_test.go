@@ -492,7 +492,7 @@ func TestPlantedLoad(t *testing.T) {
 	if len(weekly) != 8 {
 		t.Errorf("alerts in %d weeks, want 8", len(weekly))
 	}
-	// Shape (rates 2.0 in business hours vs 0.12 at night): per hour, business
+	// Shape (rates 2.0 in business hours vs 0.05 at night): per hour, business
 	// hours (50 weekday hours a week) must beat nights (70 h) by far; per day,
 	// weekdays (mean factor 1.02) beat weekend days (0.30) by 1.8 at least.
 	if business/50 < 3*night/70 {

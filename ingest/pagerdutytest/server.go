@@ -27,6 +27,13 @@ type Options struct {
 	// Shapes of real accounts to present (accounts.go); the zero value
 	// presents none.
 	Shapes Shapes
+	// PathPrefix, when set (e.g. "/pagerduty"), serves the API under that
+	// path, as behind a proxy: "/pagerduty/users" is /users, and any path
+	// outside it is a 404 ("GET /unknown"). A doubled slash after it
+	// ("/pagerduty//users") is not cleaned up: ServeMux's redirect leads
+	// out of the prefix, to a 404, as a client that builds "//users" would
+	// find behind a real proxy.
+	PathPrefix string
 	// Now is the fake's clock, used for default since/until; nil means
 	// time.Now.
 	Now func() time.Time
@@ -76,6 +83,9 @@ type Server struct {
 
 	rmu  sync.Mutex
 	reqs map[string]int64
+	// authorised counts authorised requests and limited the 429s of
+	// Shapes.RateLimited, both under rmu.
+	authorised, limited int64
 
 	mux *http.ServeMux
 }
@@ -108,6 +118,31 @@ func (s *Server) Requests() map[string]int64 {
 		out[k] = v
 	}
 	return out
+}
+
+// RateLimitedCount is how many 429s Shapes.RateLimited has answered.
+func (s *Server) RateLimitedCount() int64 {
+	s.rmu.Lock()
+	defer s.rmu.Unlock()
+	return s.limited
+}
+
+// rateLimited counts an authorised request and reports whether
+// Shapes.RateLimited answers it with a 429.
+func (s *Server) rateLimited() bool {
+	rl := s.opts.Shapes.RateLimited
+	s.rmu.Lock()
+	defer s.rmu.Unlock()
+	n := s.authorised
+	s.authorised++
+	if rl.Run <= 0 || n < int64(rl.Every) {
+		return false
+	}
+	if (n-int64(rl.Every))%int64(rl.Every+rl.Run) < int64(rl.Run) {
+		s.limited++
+		return true
+	}
+	return false
 }
 
 // Append extends the organisation's history by days more days; End moves on
@@ -243,7 +278,18 @@ func invalid(msg string) *apiError {
 	return &apiError{status: http.StatusBadRequest, code: 2001, message: "Invalid Input Provided", errors: []string{msg}}
 }
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := strings.TrimRight(s.opts.PathPrefix, "/")
+	if p == "" {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	if !strings.HasPrefix(r.URL.Path, p+"/") {
+		s.serve(w, r, r.Method+" /unknown", notFound)
+		return
+	}
+	http.StripPrefix(p, s.mux).ServeHTTP(w, r)
+}
 
 // serve counts a request under key, checks its token, injects the fault
 // drawn for it and answers it with ep.
@@ -255,6 +301,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, key string, ep en
 	if !s.authorized(r.Header.Get("Authorization")) {
 		writeJSON(w, http.StatusUnauthorized, (&apiError{code: 2006, message: "Invalid Credentials",
 			errors: []string{"Authentication is required: send Authorization: Token token=<api key>"}}).body())
+		return
+	}
+	if s.rateLimited() {
+		// Only the ratelimit-* headers, as PagerDuty documents its 429s: no
+		// Retry-After.
+		h := w.Header()
+		h.Set("ratelimit-limit", strconv.Itoa(RateLimitPerMinute))
+		h.Set("ratelimit-remaining", "0")
+		h.Set("ratelimit-reset", strconv.Itoa(s.opts.Shapes.RateLimited.Reset))
+		writeJSON(w, http.StatusTooManyRequests, (&apiError{code: 2020, message: "Rate Limit Exceeded"}).body())
 		return
 	}
 	switch s.drawFault() {

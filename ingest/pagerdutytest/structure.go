@@ -50,7 +50,7 @@ var plantedTeams = []teamSpec{
 	{name: FollowTheSunTeamName, desc: "iOS/Android backends, follow-the-sun", zone: "Europe/Berlin", rot: rotFollowSun, delayMin: 15,
 		members:  []memberSpec{{"Hannah Schulz", "Europe/Berlin"}, {"Felix Wagner", "Europe/Berlin"}, {"Mia Hoffmann", "Europe/Berlin"}},
 		night:    []memberSpec{{"Liam O'Connor", "Australia/Sydney"}, {"Charlotte Nguyen", "Australia/Sydney"}, {"Jack Wilson", "Australia/Sydney"}},
-		services: []svcSpec{{"mobile-backend", "Mobile BFF", 1.5, svcNormal}, {"push-gateway", "APNs/FCM gateway", 0.8, svcNormal}}},
+		services: []svcSpec{{"mobile-backend", "Mobile BFF", 1.0, svcNormal}, {"push-gateway", "APNs/FCM gateway", 0.5, svcNormal}}},
 	{name: NightOwlTeamName, desc: "Warehouse and nightly batch", zone: NightOwlTimeZone, rot: rotNightLayer, delayMin: 15,
 		members: []memberSpec{{"Ethan Brooks", "America/Denver"}, {"Olivia Chen", "America/Los_Angeles"}, {"Noah Patel", "America/Chicago"},
 			{"Ava Martinez", "America/Chicago"}, {"Lucas Meyer", "America/Denver"}},
