@@ -61,7 +61,7 @@ func BenchmarkYearOfReports(b *testing.B) {
 			b.Fatal(err)
 		}
 		t0 := time.Now()
-		if _, err := ensureFresh(ctx, p.db, cfg); err != nil {
+		if _, err := ensureFresh(ctx, p.db, cfg, DeriveOptions{}); err != nil {
 			b.Fatal(err)
 		}
 		derive := time.Since(t0)

@@ -50,6 +50,15 @@ var ErrConfig = errors.New("config")
 //	hide_names: false               # reports: replace responder names (leadership report)
 //	deliver:                        # oncall-health run: where digests go (type Deliver)
 //	  slack_webhook_url_env: SLACK_WEBHOOK_URL
+//	holidays:                       # on-call hours: public holiday calendars (type Holidays)
+//	  default: US
+//	  teams: {PTEAM01: GB}
+//	  users: {PUSER01: DE-BY}
+//	  extra: [2026-12-24]
+//	fairness: {flag_ratio: 2}       # flag one person above 2 x the team's median share
+//	pay:                            # on-call pay export (type Pay); absent: no amounts
+//	  currency: EUR
+//	  rates: {weeknight: {level_1: 4, level_2: 2}, weekend: {level_1: 6, level_2: 3}}
 type Config struct {
 	// TimeZone is the IANA name of the report time zone in which periods
 	// (ISO weeks, months) start and end. Default "UTC".
@@ -78,6 +87,14 @@ type Config struct {
 	// Deliver says where `oncall-health run` sends the digests; it also
 	// applies HideNames to everything it sends. Default: nowhere.
 	Deliver Deliver `yaml:"deliver"`
+	// Holidays chooses the public holiday calendars of the on-call hours
+	// (kind "holiday"). Default: none, and then no day is a holiday.
+	Holidays Holidays `yaml:"holidays"`
+	// Fairness holds the flag of the on-call fairness table.
+	Fairness FairnessConfig `yaml:"fairness"`
+	// Pay prices on-call hours and pages for the pay export; nil (the
+	// default) exports the hours without amounts.
+	Pay *Pay `yaml:"pay"`
 }
 
 // HandoffConfig holds the options of the handoff notes (oncall-health handoff).
@@ -165,6 +182,7 @@ func DefaultConfig() Config {
 		AlertLoad: 200,
 		Deliver:   Deliver{SMTP: SMTP{Port: 587}},
 		Handoff:   HandoffConfig{WatchPages: 3},
+		Fairness:  FairnessConfig{FlagRatio: 2},
 	}
 }
 
@@ -333,6 +351,9 @@ func (c Config) Validate() error {
 	}
 	if c.AlertLoad < 1 {
 		return bad("alert_load", "must be at least 1")
+	}
+	if err := c.validateHours(); err != nil {
+		return err
 	}
 	return c.Deliver.validate()
 }

@@ -86,14 +86,16 @@ func zoneRows(name string, loc *time.Location) []string {
 var refreshMu sync.Mutex
 
 // configDigest covers every config value the derived a_* tables depend on,
-// and the text of the statements that derive them: a new version of
-// oncall-health that derives differently re-derives a database the old one
-// derived.
+// the schema version and the text of the statements that derive them: a new
+// version of oncall-health that derives differently re-derives a database
+// the old one derived.
 func configDigest(cfg Config) string {
 	h := sha256.New()
-	for _, step := range refreshSteps {
-		fmt.Fprintf(h, "%s\x00", queries.Get(step))
+	fmt.Fprintf(h, "schema %d\x00", queries.LatestVersion())
+	for _, d := range derivedTables {
+		fmt.Fprintf(h, "%s\x00", queries.Get(d.step))
 	}
+	fmt.Fprintf(h, "%s\x00", queries.Get(scopeStep))
 	fmt.Fprintf(h, "%+v|%v|%v|%d|%s", cfg.Hours, cfg.Noise.TransientSeconds, time.Duration(cfg.Noise.RepeatWindow), cfg.Noise.RepeatCount, cfg.FallbackZone())
 	ids := make([]string, 0, len(cfg.TeamHours))
 	for id := range cfg.TeamHours {
@@ -106,28 +108,116 @@ func configDigest(cfg Config) string {
 	return fmt.Sprintf("%x", h.Sum(nil))
 }
 
-// refreshSteps are the statements that rebuild the a_* tables, in order.
-var refreshSteps = []string{
-	"analysis-refresh-users",
-	"analysis-refresh-teams",
-	"analysis-refresh-incidents",
-	"analysis-refresh-alerts",
-	"analysis-refresh-notify",
-	"analysis-refresh-interruptions",
-	"analysis-refresh-incident-counts",
-	"analysis-refresh-segments",
-	"analysis-refresh-shifts",
-	"analysis-refresh-user-oncall",
-	"analysis-refresh-user-oncall-l1",
-	"analysis-refresh-team-oncall-l1",
-	"analysis-refresh-order",
+// reach says which rows of a derived table an incremental derivation
+// derives again (see Derive).
+type reach int
+
+const (
+	// reachAll: the whole table, in every derivation (the default: a
+	// table declared without a reach is recomputed, never patched). Its
+	// statement rebuilds the table (CREATE OR REPLACE TABLE ... AS).
+	reachAll reach = iota
+	// reachIncidents: the rows of the incidents in
+	// analysis_dirty_incidents: those created at or after the bound, whose
+	// repeat status the statement computes from the incidents of the
+	// repeat window (24 h by default) before each, and older ones that a
+	// log entry at or after the bound acknowledged or resolved (a late
+	// change).
+	reachIncidents
+	// reachIslands: per user, the rows at or after the start of the
+	// notification island in progress at the bound (analysis_notify_from;
+	// an island goes on while notifications are at most 60 s apart), else
+	// at or after the bound; and the noise of older rows of late
+	// incidents.
+	reachIslands
+	// reachCounts: the rows of the incidents of analysis_dirty_incidents
+	// and of the interruptions derived again (analysis_dirty_counts).
+	reachCounts
+	// reachFullOnly: runs in a full derivation only (the sort into time
+	// order; an incremental one appends the rows it derives).
+	reachFullOnly
+)
+
+// derivedTable declares one step of the derivation: the statement of
+// queries/analysis.sql that writes the a_* tables named, and its reach.
+// A statement with a reach other than reachAll reads analysis_bounds (and
+// the scope tables) and deletes and inserts the rows of its reach only;
+// TestDeclaredReach checks that.
+type derivedTable struct {
+	step   string
+	tables []string
+	reach  reach
+}
+
+// derivedTables are the steps of a derivation, in order; the first
+// firstSteps run before it decides whether it can be incremental (their
+// tables feed that decision). A new derived table is one more line here
+// (and its statement); without a reach it is recomputed whole every time.
+var derivedTables = []derivedTable{
+	{step: "analysis-refresh-users", tables: []string{"a_users"}},
+	{step: "analysis-refresh-teams", tables: []string{"a_team_source", "a_teams", "a_team_members"}},
+	{step: "analysis-refresh-incidents", tables: []string{"a_incidents"}, reach: reachIncidents},
+	{step: "analysis-refresh-alerts", tables: []string{"a_alerts"}, reach: reachIncidents},
+	{step: "analysis-refresh-notify", tables: []string{"a_notify"}, reach: reachIslands},
+	{step: "analysis-refresh-interruptions", tables: []string{"a_interruptions"}, reach: reachIslands},
+	{step: "analysis-refresh-incident-counts", tables: []string{"a_incident_counts"}, reach: reachCounts},
+	// The on-call tables are small (one row per on-call segment, not per
+	// page): recomputed whole, the 28-day on-call window of the reports
+	// reads them as they are.
+	{step: "analysis-refresh-segments", tables: []string{"a_segments"}},
+	{step: "analysis-refresh-shifts", tables: []string{"a_shifts"}},
+	{step: "analysis-refresh-user-oncall", tables: []string{"a_user_oncall"}},
+	{step: "analysis-refresh-user-oncall-l1", tables: []string{"a_user_oncall_l1"}},
+	{step: "analysis-refresh-team-oncall-l1", tables: []string{"a_team_oncall_l1"}},
+	{step: "analysis-refresh-order", tables: []string{"a_incidents", "a_alerts", "a_interruptions", "a_incident_counts"}, reach: reachFullOnly},
+}
+
+// firstSteps is how many of derivedTables run before the decision.
+const firstSteps = 2
+
+// scopeStep writes the scope tables of an incremental derivation (empty in
+// a full one); it runs after the first steps.
+const scopeStep = "analysis-derive-scope"
+
+// maxIncrementalShare: when more than this share of the incidents was
+// created at or after the bound, a derivation derives everything (as fast,
+// and the tables come out sorted).
+const maxIncrementalShare = 0.5
+
+// DeriveOptions tune one derivation.
+type DeriveOptions struct {
+	// Full derives every table whole, even when the last sync recorded
+	// what it changed.
+	Full bool
+}
+
+// Derivation says what a derivation did.
+type Derivation struct {
+	// Skipped: nothing changed since the last derivation.
+	Skipped bool
+	// Incremental: only what changed at or after From (UTC) was derived
+	// again; else every table was derived whole.
+	Incremental bool
+	From        time.Time
+	// Why a derivation that could have been incremental was not ("" when
+	// it was, or when nothing was derived before).
+	Why string
+	// Steps are the statements run and their wall times.
+	Steps []StepTime
+	// Warnings name the users whose time zone is unknown.
+	Warnings []string
+}
+
+// StepTime is the wall time of one statement of a derivation.
+type StepTime struct {
+	Step    string
+	Elapsed time.Duration
 }
 
 // ensureFresh (when the source rows or the config changed since the last
-// time) refreshes tz_offsets, the config tables and every derived a_*
-// table. db is migrated (queries.Open). It returns the warnings about users
-// whose time zone is unknown.
-func ensureFresh(ctx context.Context, db *sql.DB, cfg Config) ([]string, error) {
+// time) refreshes tz_offsets, the config tables and the derived a_* tables,
+// incrementally when it can (Derive). db is migrated (queries.Open).
+func ensureFresh(ctx context.Context, db *sql.DB, cfg Config, o DeriveOptions) (*Derivation, error) {
 	refreshMu.Lock()
 	defer refreshMu.Unlock()
 	zones, err := userZones(ctx, db, cfg.FallbackZone())
@@ -138,26 +228,92 @@ func ensureFresh(ctx context.Context, db *sql.DB, cfg Config) ([]string, error) 
 	if err := db.QueryRowContext(ctx, queries.Get("analysis-fingerprint")).Scan(&fp); err != nil {
 		return nil, fmt.Errorf("fingerprint sources: %w", err)
 	}
-	want := fp + "|" + configDigest(cfg) + "|" + strings.Join(zones, ",")
-	var have string
-	err = db.QueryRowContext(ctx, queries.Get("analysis-state-get"), "fingerprint").Scan(&have)
-	if err != nil && err != sql.ErrNoRows {
-		return nil, fmt.Errorf("read analysis state: %w", err)
+	config := configDigest(cfg) + "|" + strings.Join(zones, ",")
+	want := fp + "|" + config
+	have, err := stateGet(ctx, db, "fingerprint")
+	if err != nil {
+		return nil, err
 	}
-	if have != want {
-		if err := rebuild(ctx, db, cfg, zones); err != nil {
+	d := &Derivation{}
+	if have == want && !o.Full {
+		d.Skipped = true
+	} else {
+		haveStatic, err := stateGet(ctx, db, "static")
+		if err != nil {
 			return nil, err
 		}
-		// The fingerprint covers tz_offsets, which the rebuild just wrote.
+		if err := rebuild(ctx, db, cfg, zones, d, func(static string) (bool, time.Time, error) {
+			switch {
+			case o.Full:
+				d.Why = "a full derivation was asked for"
+				return false, time.Time{}, nil
+			case have == "":
+				d.Why = "no complete derivation before"
+				return false, time.Time{}, nil
+			case haveStatic != config+"|"+static:
+				d.Why = "the configuration, the code, a user's time zone or a team changed"
+				return false, time.Time{}, nil
+			}
+			return decideBound(ctx, db, d)
+		}); err != nil {
+			return nil, err
+		}
+		// The fingerprint covers tz_offsets, which the rebuild just wrote,
+		// and sync_meta, from which it just took dirty_from.
 		if err := db.QueryRowContext(ctx, queries.Get("analysis-fingerprint")).Scan(&fp); err != nil {
 			return nil, fmt.Errorf("fingerprint sources: %w", err)
 		}
-		want = fp + "|" + configDigest(cfg) + "|" + strings.Join(zones, ",")
-		if _, err := db.ExecContext(ctx, queries.Get("analysis-state-set"), "fingerprint", want); err != nil {
+		var static string
+		if err := db.QueryRowContext(ctx, queries.Get("analysis-static-digest")).Scan(&static); err != nil {
+			return nil, fmt.Errorf("digest static sources: %w", err)
+		}
+		if _, err := db.ExecContext(ctx, queries.Get("analysis-state-set"), "fingerprint", fp+"|"+config); err != nil {
+			return nil, fmt.Errorf("write analysis state: %w", err)
+		}
+		if _, err := db.ExecContext(ctx, queries.Get("analysis-state-set"), "static", config+"|"+static); err != nil {
 			return nil, fmt.Errorf("write analysis state: %w", err)
 		}
 	}
-	return zoneWarnings(ctx, db)
+	if d.Warnings, err = zoneWarnings(ctx, db); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// stateGet reads key of analysis_state ("" when absent).
+func stateGet(ctx context.Context, db *sql.DB, key string) (string, error) {
+	var v string
+	err := db.QueryRowContext(ctx, queries.Get("analysis-state-get"), key).Scan(&v)
+	if err != nil && err != sql.ErrNoRows {
+		return "", fmt.Errorf("read analysis state: %w", err)
+	}
+	return v, nil
+}
+
+// decideBound reads the bound the syncs since the last derivation recorded
+// (sync_meta 'dirty_from'): no bound, or one at or before which more than
+// maxIncrementalShare of the incidents were created, means a full
+// derivation.
+func decideBound(ctx context.Context, db *sql.DB, d *Derivation) (bool, time.Time, error) {
+	var from time.Time
+	err := db.QueryRowContext(ctx, queries.Get("analysis-dirty-from")).Scan(&from)
+	if err == sql.ErrNoRows {
+		d.Why = "the sources changed without a sync recording from when"
+		return false, time.Time{}, nil
+	}
+	if err != nil {
+		return false, time.Time{}, fmt.Errorf("read the sync's change bound: %w", err)
+	}
+	from = from.UTC()
+	var all, after int64
+	if err := db.QueryRowContext(ctx, queries.Get("analysis-dirty-share"), from).Scan(&all, &after); err != nil {
+		return false, time.Time{}, fmt.Errorf("read the sync's change bound: %w", err)
+	}
+	if float64(after) > maxIncrementalShare*float64(all) {
+		d.Why = fmt.Sprintf("%d of %d incidents changed", after, all)
+		return false, time.Time{}, nil
+	}
+	return true, from, nil
 }
 
 // userZones returns the loadable zones of all users plus "UTC" and the
@@ -190,10 +346,14 @@ func userZones(ctx context.Context, db *sql.DB, fallback string) ([]string, erro
 }
 
 // rebuild writes tz_offsets, analysis_hours and analysis_params from cfg
-// (in one transaction that also forgets the old fingerprint), then
-// recreates the a_* tables, one statement and commit at a time. The caller
-// writes the new fingerprint when it succeeded.
-func rebuild(ctx context.Context, db *sql.DB, cfg Config, zones []string) (err error) {
+// (in one transaction that also forgets the old fingerprint), then derives
+// the a_* tables, one statement and commit at a time: the first steps,
+// then decide (given the static digest) says whether the rest is
+// incremental and from when, then the scope and the other steps. At the
+// end it forgets sync_meta 'dirty_from'. It records in d what it did. The
+// caller writes the new fingerprint when it succeeded.
+func rebuild(ctx context.Context, db *sql.DB, cfg Config, zones []string, d *Derivation,
+	decide func(static string) (bool, time.Time, error)) (err error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("refresh analysis tables: %w", err)
@@ -262,20 +422,57 @@ func rebuild(ctx context.Context, db *sql.DB, cfg Config, zones []string) (err e
 	if err = tx.Commit(); err != nil {
 		return fmt.Errorf("refresh analysis tables: %w", err)
 	}
-	// Each step commits on its own: in one transaction for all steps, the
-	// derivation of a year of the large organisation peaked at
+	// Each step commits on its own: in one transaction for all steps,
+	// the derivation of a year of the large organisation peaked at
 	// 1,124-1,187 MiB of RSS; per-step commits with MemoryLimit 480MB
 	// peaked at 893 MiB. No reader sees the half-built tables: the
 	// database is open in this process only (ErrLocked). (A duplicated
 	// on-call stretch once blamed on DuckDB here came from our union
 	// statements ordering tied segments differently in two windows; see
 	// analysis-refresh-user-oncall and TestUnionProperty.)
-	for _, step := range refreshSteps {
-		if _, err := db.ExecContext(ctx, queries.Get(step)); err != nil {
+	run := func(step string, args ...any) error {
+		began := time.Now()
+		if _, err := db.ExecContext(ctx, queries.Get(step), args...); err != nil {
 			return fmt.Errorf("%s: %w", step, err)
 		}
+		d.Steps = append(d.Steps, StepTime{step, time.Since(began)})
+		return nil
 	}
-	return nil
+	for _, t := range derivedTables[:firstSteps] {
+		if err := run(t.step); err != nil {
+			return err
+		}
+	}
+	var static string
+	if err := db.QueryRowContext(ctx, queries.Get("analysis-static-digest")).Scan(&static); err != nil {
+		return fmt.Errorf("digest static sources: %w", err)
+	}
+	incremental, from, err := decide(static)
+	if err != nil {
+		return err
+	}
+	d.Incremental, d.From = incremental, from
+	if !incremental {
+		from = tzFrom
+	}
+	if err := run("analysis-bounds-set", incremental, from); err != nil {
+		return err
+	}
+	if err := run(scopeStep); err != nil {
+		return err
+	}
+	for _, t := range derivedTables[firstSteps:] {
+		if incremental && t.reach == reachFullOnly {
+			continue
+		}
+		if err := run(t.step); err != nil {
+			return err
+		}
+	}
+	if err := run("analysis-bounds-set", false, tzFrom); err != nil {
+		return err
+	}
+	return run("analysis-dirty-from-clear")
 }
 
 // zoneWarnings names the users whose time zone is empty or unknown.
@@ -310,10 +507,48 @@ func zoneWarnings(ctx context.Context, db *sql.DB) ([]string, error) {
 // derivation of a command, which calls it once: sync at its end, report
 // and export before they read. A Computer and export.Write take the
 // derived tables as they are. It returns the warnings about users whose
-// time zone is unknown.
+// time zone is unknown. Derive is DeriveWith without options.
 func Derive(ctx context.Context, db *sql.DB, cfg Config) ([]string, error) {
+	d, err := DeriveWith(ctx, db, cfg, DeriveOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return d.Warnings, nil
+}
+
+// DeriveWith is Derive with options; it says what it did.
+//
+// # Incremental derivation
+//
+// Every window of rows a sync stores lowers sync_meta 'dirty_from' to the
+// window's start (ingest), so after an incremental sync it holds the
+// earliest instant any incident, alert, log entry or on-call it wrote can
+// touch: the earliest watermark less the look-back. A derivation then
+// derives again only the rows that sources changed at or after that bound
+// can change, each table within its declared reach (derivedTables):
+// incidents created at or after it and the repeat window before each,
+// older incidents a later acknowledge or resolve changed (the late change
+// of ingest's lateIncidents), their alerts, the notifications and
+// interruptions from the island in progress at the bound, and the
+// per-incident counts of all of these. Tables declared without a reach
+// (the users, teams and on-call tables, small) are recomputed whole, and
+// the 28-day on-call window of the reports reads the on-call unions as
+// they are. The rows derived again are appended, so the tables stay close
+// to time order; a full derivation sorts them.
+//
+// A derivation derives everything (Derivation.Why says why) when:
+// o.Full; nothing was derived completely before (a first sync, or a
+// derivation cut short); the config, the schema version (every migration
+// since) or the statements changed; a user's zone, the team source or the
+// team of a service or escalation policy changed, since those can change
+// any row (a new user counts, also a deleted user first named); the
+// sources changed without a sync recording a bound; or more than half of
+// the incidents were created at or after the bound. It ends by forgetting
+// the bound, in the derivation's last steps: one cut short is redone in
+// full by the next.
+func DeriveWith(ctx context.Context, db *sql.DB, cfg Config, o DeriveOptions) (*Derivation, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return ensureFresh(ctx, db, cfg)
+	return ensureFresh(ctx, db, cfg, o)
 }

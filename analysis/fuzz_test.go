@@ -47,7 +47,7 @@ func FuzzSignature(f *testing.F) {
 	p := newPlanter(f)
 	ctx := context.Background()
 	// One full refresh writes analysis_params, which the incidents step reads.
-	if _, err := ensureFresh(ctx, p.db, DefaultConfig()); err != nil {
+	if _, err := ensureFresh(ctx, p.db, DefaultConfig(), DeriveOptions{}); err != nil {
 		f.Fatal(err)
 	}
 	at := ts("2026-11-02T10:00:00Z")

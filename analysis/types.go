@@ -15,11 +15,30 @@ type Metrics struct {
 	Responders    []Responder  `json:"responders"`
 	NoisyAlerts   []NoisyAlert `json:"noisy_alerts"`
 
+	// OnCallHours, Fairness and Pay are the period's on-call hours per
+	// responder, fairness per team and pay (Computer.OnCallHours; added
+	// keys "oncall_hours", "fairness" and "pay"). Compute leaves them
+	// empty, and then they are not written; WithHours fills them. Pay is
+	// there only when the config has pay.
+	OnCallHours []ResponderHours `json:"oncall_hours,omitempty"`
+	Fairness    []TeamFairness   `json:"fairness,omitempty"`
+	Pay         *PayReport       `json:"pay,omitempty"`
+
 	// Warnings are data problems met while computing (for example users
 	// without a known time zone, whose hours were taken in the fallback
 	// zone). They are
 	// not part of metrics.json.
 	Warnings []string `json:"-"`
+}
+
+// WithHours returns a copy of m (sharing its slices) with h's responders,
+// fairness and pay; m is unchanged.
+func (m *Metrics) WithHours(h *HoursReport) *Metrics {
+	c := *m
+	if h != nil {
+		c.OnCallHours, c.Fairness, c.Pay = h.Responders, h.Fairness, h.Pay
+	}
+	return &c
 }
 
 // Period is the reported ISO week or calendar month, in the report time zone.

@@ -108,7 +108,15 @@ func TestHideNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hidden, _ := json.Marshal(WithoutNames(week()))
+	// The hours keys name people too (oncall_hours, fairness's highest and
+	// shares, pay): planted with the same names.
+	wh := week()
+	wh.OnCallHours = []analysis.ResponderHours{{ID: "PA", Name: "Ana Ruiz"}}
+	win := analysis.FairnessWindow{Measures: []analysis.FairnessMeasure{{HighestID: "PB", HighestName: "Ben Ode",
+		Shares: []analysis.MemberShare{{UserID: "PC", Name: "Cy Quiet"}}}}}
+	wh.Fairness = []analysis.TeamFairness{{TeamID: "T", Period: win, Last13Weeks: win}}
+	wh.Pay = &analysis.PayReport{Responders: []analysis.PayRow{{UserID: "PA", Name: "Ana Ruiz"}}}
+	hidden, _ := json.Marshal(WithoutNames(wh))
 	for name, s := range map[string]string{"text": d.Text(), "html": d.HTML(), "slack": string(body), "webhook": string(hidden)} {
 		for _, n := range []string{"Ana", "Ruiz", "Ben Ode", "Cy Quiet"} {
 			if strings.Contains(s, n) {
@@ -121,6 +129,12 @@ func TestHideNames(t *testing.T) {
 	}
 	if m := week(); m.Responders[0].Name != "Ana <b>Ruiz</b>" {
 		t.Error("WithoutNames changed its argument")
+	}
+	if wh.Pay.Responders[0].Name != "Ana Ruiz" || wh.Fairness[0].Period.Measures[0].Shares[0].Name != "Cy Quiet" {
+		t.Error("WithoutNames changed the hours of its argument")
+	}
+	if !strings.Contains(string(hidden), `"user_id":"PC"`) {
+		t.Error("WithoutNames dropped the ids of the fairness shares")
 	}
 }
 

@@ -26,8 +26,9 @@ func (w Webhook) Send(ctx context.Context, metricsJSON []byte) error {
 }
 
 // WithoutNames returns a copy of m without responder names (Responders'
-// Name and the team shifts' UserName emptied; ids stay), for delivering
-// metrics.json when the config says hide_names. m is not changed.
+// Name, the team shifts' UserName, and the names in oncall_hours,
+// fairness and pay emptied; ids stay), for delivering metrics.json when
+// the config says hide_names. m is not changed.
 func WithoutNames(m *analysis.Metrics) *analysis.Metrics {
 	c := *m
 	c.Responders = append([]analysis.Responder(nil), m.Responders...)
@@ -41,5 +42,36 @@ func WithoutNames(m *analysis.Metrics) *analysis.Metrics {
 			c.Teams[i].BusiestShifts[j].UserName = ""
 		}
 	}
+	c.OnCallHours = append([]analysis.ResponderHours(nil), m.OnCallHours...)
+	for i := range c.OnCallHours {
+		c.OnCallHours[i].Name = ""
+	}
+	c.Fairness = append([]analysis.TeamFairness(nil), m.Fairness...)
+	for i := range c.Fairness {
+		c.Fairness[i].Period = windowWithoutNames(c.Fairness[i].Period)
+		c.Fairness[i].Last13Weeks = windowWithoutNames(c.Fairness[i].Last13Weeks)
+	}
+	if m.Pay != nil {
+		p := *m.Pay
+		p.Responders = append([]analysis.PayRow(nil), m.Pay.Responders...)
+		for i := range p.Responders {
+			p.Responders[i].Name = ""
+		}
+		c.Pay = &p
+	}
 	return &c
+}
+
+// windowWithoutNames is w with its members' names emptied (ids stay).
+func windowWithoutNames(w analysis.FairnessWindow) analysis.FairnessWindow {
+	w.Measures = append([]analysis.FairnessMeasure(nil), w.Measures...)
+	for i := range w.Measures {
+		m := &w.Measures[i]
+		m.HighestName = ""
+		m.Shares = append([]analysis.MemberShare(nil), m.Shares...)
+		for j := range m.Shares {
+			m.Shares[j].Name = ""
+		}
+	}
+	return w
 }

@@ -24,11 +24,15 @@ var ErrFormat = errors.New("unknown export format")
 // "month".
 var ErrPartition = errors.New("unknown export partitioning")
 
-// Tables are the tables Write writes, in order: the raw synced tables, then
+// Tables are the tables Write writes, in order: the raw synced tables (with
+// the permanent on-calls, every team membership, incident notes and
+// sync_meta, without which on-call time cannot be recomputed), then
 // the derived incident facts, interruptions and shifts.
 var Tables = []string{
 	"users", "teams", "team_members", "services", "escalation_policies",
 	"incidents", "alerts", "log_entries", "oncalls",
+	"permanent_oncalls", "incident_teams", "service_teams", "escalation_policy_teams",
+	"incident_notes", "sync_meta",
 	"incident_facts", "interruptions", "shifts",
 }
 

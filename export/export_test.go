@@ -50,6 +50,14 @@ func plant(t *testing.T) *sql.DB {
 		  VALUES ('LE2', 'resolve', TIMESTAMP '2026-11-01 00:10:00', 'I1', 'user_reference')`, nil},
 		{`INSERT INTO oncalls (user_id, escalation_policy_id, escalation_level, start_at, end_at)
 		  VALUES ('U1', 'EP1', 1, TIMESTAMP '2026-11-02 09:00:00', TIMESTAMP '2026-11-09 09:00:00')`, nil},
+		{`INSERT INTO permanent_oncalls (user_id, escalation_policy_id, escalation_level, last_seen_at)
+		  VALUES ('U1', 'EP1', 2, TIMESTAMP '2026-11-09 09:00:00')`, nil},
+		{`INSERT INTO incident_teams (incident_id, team_id, position) VALUES ('I1', 'T1', 0), ('I1', 'T2', 1)`, nil},
+		{`INSERT INTO service_teams (service_id, team_id, position) VALUES ('S1', 'T1', 0)`, nil},
+		{`INSERT INTO escalation_policy_teams (escalation_policy_id, team_id, position) VALUES ('EP1', 'T1', 0)`, nil},
+		{`INSERT INTO incident_notes (id, incident_id, user_id, user_name, content, created_at)
+		  VALUES ('N1', 'I1', 'U1', 'Name U1', 'restarted host-1', TIMESTAMP '2026-10-31 23:40:00')`, nil},
+		{`INSERT INTO sync_meta (key, value_at) VALUES ('history_start', TIMESTAMP '2026-10-01 00:00:00')`, nil},
 	} {
 		if _, err := db.Exec(s.q, s.args...); err != nil {
 			t.Fatalf("%s: %v", s.q, err)
@@ -63,10 +71,13 @@ func plant(t *testing.T) *sql.DB {
 
 // wantRows are the rows planted, per exported table: incident_facts has one
 // row per incident (2), interruptions one per page (the one SMS), shifts
-// the one level-1 on-call.
+// the one level-1 on-call; incident_teams the two teams of I1; the other
+// tables the one row planted in each.
 var wantRows = map[string]int{
 	"users": 1, "teams": 1, "team_members": 1, "services": 1, "escalation_policies": 1,
 	"incidents": 2, "alerts": 1, "log_entries": 2, "oncalls": 1,
+	"permanent_oncalls": 1, "incident_teams": 2, "service_teams": 1, "escalation_policy_teams": 1,
+	"incident_notes": 1, "sync_meta": 1,
 	"incident_facts": 2, "interruptions": 1, "shifts": 1,
 }
 
@@ -87,6 +98,11 @@ func TestWrite(t *testing.T) {
 			}
 			if len(names) != len(Tables) {
 				t.Errorf("wrote %d files, want %d", len(names), len(Tables))
+			}
+			for _, table := range Tables {
+				if _, ok := wantRows[table]; !ok {
+					t.Errorf("%s: exported but no row count planted for it", table)
+				}
 			}
 			for table, n := range wantRows {
 				path := filepath.Join(dir, table+"."+format)

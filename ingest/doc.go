@@ -11,13 +11,18 @@
 //
 // Each PagerDuty resource is one file (users.go, teams.go, services.go,
 // escalation_policies.go, incidents.go with alerts.go, log_entries.go,
-// oncalls.go) holding its rows, its tables and its resource: how a page is
-// fetched, how items become rows and whether it is incremental. The window
-// splitting, paging and loading are written once in resource.go, the Arrow
-// staging in arrow_stage.go; the go-pagerduty calls the sync makes sit
-// behind the small interface of api.go, which tolerant.go implements with
+// oncalls.go, notes.go for the handoff's incident notes) holding its rows,
+// its tables and its resource: how a page is fetched, how items become rows
+// and whether it is incremental. The window splitting, paging and loading
+// are written once in resource.go; the staging of rows in stage.go (the
+// columns), stage_arrow.go (an Arrow record batch, in builds with the tag
+// duckdb_arrow, as the Makefile makes them) and stage_appender.go (DuckDB's
+// Appender, in any other build, so go install and go vet work untagged);
+// the go-pagerduty calls the sync makes sit behind the small interface of
+// api.go, which tolerant.go implements with
 // go-pagerduty's requests decoded item by item (an item that does not
-// decode is skipped and counted, never fatal).
+// decode is skipped and counted, never fatal). analytics.go asks PagerDuty's
+// Analytics API about a period, for the crosscheck command.
 //
 // Real accounts: an account without teams (/teams answers 402 or 403) syncs
 // without them (TeamsUnavailableError, sync_meta 'teams_unavailable');

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -106,6 +107,9 @@ func (s *syncer) lateIncidents(ctx context.Context, rows []logEntryRow) ([]load,
 	var incs []pagerduty.Incident
 	for _, id := range ids {
 		in, err := s.pd.GetIncidentWithContext(ctx, id)
+		if errors.Is(err, errUndecodable) {
+			continue // counted; the stored row stays as it was
+		}
 		if err != nil {
 			return nil, fmt.Errorf("fetch incident %s: %w", id, err)
 		}

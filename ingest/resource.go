@@ -126,8 +126,8 @@ func (r *resource[T]) sync(ctx context.Context, s *syncer) (int, error) {
 }
 
 // store writes the rows of items in one transaction; for an incremental
-// resource the watermark moves to w.to in the same transaction, after the
-// rows, so a sync killed at any moment resumes at a window boundary and
+// resource sync_meta 'dirty_from' comes down to w.from and the watermark
+// moves to w.to in the same transaction, after the rows, so a sync killed at any moment resumes at a window boundary and
 // never duplicates a row.
 func (r *resource[T]) store(ctx context.Context, s *syncer, items []T, w window) error {
 	loads, err := r.rows(ctx, s, items, w)
@@ -142,6 +142,11 @@ func (r *resource[T]) store(ctx context.Context, s *syncer, items []T, w window)
 		}
 		if r.span == 0 {
 			return nil
+		}
+		// The next derivation goes on from the earliest window written
+		// since the last one (analysis.Derive).
+		if err := s.exec(ctx, "sync-meta-dirty-from", w.from.UTC()); err != nil {
+			return err
 		}
 		return s.setWatermark(ctx, r.name, w.to)
 	})

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -11,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -343,8 +345,30 @@ func TestSyncRespectsRateLimit(t *testing.T) {
 
 func TestSyncIncremental(t *testing.T) {
 	f := newFixture(t, 6)
+	// Planted: the organisation's last incident (numbers run 1..N in
+	// creation order) is served triggered until 12 h after the first
+	// sync's end, then resolved then: the incremental sync of the day
+	// after must see it resolved, whatever the generator's own incidents
+	// do (most resolve within the hour, so whether any is still open at
+	// the end is the seed's luck).
+	lastNumber := f.org.Counts()["incidents"]
+	lateAt := testEnd.Add(12 * time.Hour)
+	// The shape replaces the incident's own acknowledge and resolve log
+	// entries by one resolve entry: count them on the plain fake.
+	replaced := countEntries(t, f.url, f.org.IncidentID(lastNumber), "acknowledge_log_entry", "resolve_log_entry")
+	// The fake's clock is the organisation's end (moved on by Append).
+	srv := pagerdutytest.NewServer(f.org, pagerdutytest.Options{Token: testToken, Now: f.org.End,
+		Shapes: pagerdutytest.Shapes{LateResolve: pagerdutytest.LateResolve{Number: lastNumber, At: lateAt}}})
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	f.srv, f.url = srv, hs.URL
 	db := openDB(t, t.TempDir()+"/pd.duckdb")
 	first := f.sync(t, db, f.client(ClientOptions{}), Options{})
+	lateID := f.org.IncidentID(lastNumber)
+	var lateStatus string
+	if err := db.QueryRow(`SELECT status FROM incidents WHERE id = $1`, lateID).Scan(&lateStatus); err != nil || lateStatus == "resolved" {
+		t.Fatalf("planted late incident %s after the first sync: status %q, %v; want it open", lateID, lateStatus, err)
+	}
 
 	// What was still open at the first sync's end.
 	var openBefore int
@@ -355,7 +379,9 @@ func TestSyncIncremental(t *testing.T) {
 	f.srv.Append(1)
 	c := f.client(ClientOptions{})
 	second := f.sync(t, db, c, Options{Until: f.org.End()})
-	if d := cmp.Diff(wantCounts(f.org), withoutMembers(tableCounts(t, db))); d != "" {
+	want := wantCounts(f.org)
+	want["log_entries"] += 1 - replaced
+	if d := cmp.Diff(want, withoutMembers(tableCounts(t, db))); d != "" {
 		t.Errorf("after one more day, row counts differ from the fake (-want +got):\n%s", d)
 	}
 	// The second sync looks back 7 days plus the new day, of a 56-day
@@ -376,9 +402,45 @@ func TestSyncIncremental(t *testing.T) {
 	if err := db.QueryRow(`SELECT count(*) FROM incidents WHERE status <> 'resolved' AND created_at < $1`, testEnd).Scan(&openAfter); err != nil {
 		t.Fatal(err)
 	}
+	// The planted one was open before and is resolved now: one fewer at least.
 	if openAfter >= openBefore {
 		t.Errorf("open incidents from before the first end: %d then %d; want some resolved late", openBefore, openAfter)
 	}
+	var resolvedAt time.Time
+	if err := db.QueryRow(`SELECT status, resolved_at FROM incidents WHERE id = $1`, lateID).Scan(&lateStatus, &resolvedAt); err != nil ||
+		lateStatus != "resolved" || !resolvedAt.Equal(lateAt) {
+		t.Errorf("planted late incident after the incremental sync: %q at %v, %v; want resolved at %v", lateStatus, resolvedAt, err, lateAt)
+	}
+}
+
+// countEntries counts the log entries of incident id of the given types
+// that the fake at url serves.
+func countEntries(t *testing.T, url, id string, types ...string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url+"/incidents/"+id+"/log_entries?limit=100", nil)
+	req.Header.Set("Authorization", "Token token="+testToken)
+	req.Header.Set("Accept", "application/vnd.pagerduty+json;version=2")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		LogEntries []struct {
+			Type string `json:"type"`
+		} `json:"log_entries"`
+		More bool `json:"more"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != 200 || body.More {
+		t.Fatalf("log entries of %s: %d %v (more %v)", id, resp.StatusCode, err, body.More)
+	}
+	n := 0
+	for _, e := range body.LogEntries {
+		if slices.Contains(types, e.Type) {
+			n++
+		}
+	}
+	return n
 }
 
 func withoutMembers(m map[string]int) map[string]int {

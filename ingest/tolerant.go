@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -233,9 +234,86 @@ func (a *tolerantAPI) ListLogEntriesWithContext(ctx context.Context, o pagerduty
 	return &pagerduty.ListLogEntryResponse{APIListObject: meta, LogEntries: items}, nil
 }
 
-// GetIncidentWithContext is go-pagerduty's own: one object, no page to save.
+// errUndecodable marks an object the API sent that could not be decoded
+// well enough to use; it has been counted in skipped, and the caller goes
+// on without it.
+var errUndecodable = errors.New("undecodable object skipped")
+
+// GetIncidentWithContext GETs /incidents/{id} (the re-fetch of an incident
+// changed late) through go-pagerduty's client and decodes it leniently
+// (decodeLenient): a field that does not decode is left out and counted
+// under "incident fields"; an incident whose id, status or created_at does
+// not decode is skipped and counted under "incidents", and the error wraps
+// errUndecodable (its stored row stays as it was).
 func (a *tolerantAPI) GetIncidentWithContext(ctx context.Context, id string) (*pagerduty.Incident, error) {
-	return a.pd.GetIncidentWithContext(ctx, id)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.base+"/incidents/"+url.PathEscape(id), nil)
+	if err != nil {
+		return nil, fmt.Errorf("failed to build request: %w", err)
+	}
+	resp, err := a.pd.Do(req, true)
+	if err != nil {
+		return nil, fmt.Errorf("error calling the API endpoint: %v", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("failed to read response body: %w", err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, apiError(resp, body)
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(body, &doc); err != nil {
+		a.skipped.add("incidents", fmt.Errorf("incident %s: %w", id, err))
+		return nil, fmt.Errorf("incident %s: %w", id, errUndecodable)
+	}
+	in, dropped, err := decodeLenient[pagerduty.Incident](doc["incident"])
+	if err == nil {
+		for _, f := range []string{"id", "status", "created_at"} {
+			if dropped[f] != nil {
+				err = fmt.Errorf("%s: %w", f, dropped[f])
+			}
+		}
+	}
+	if err != nil {
+		a.skipped.add("incidents", fmt.Errorf("incident %s: %w", id, err))
+		return nil, fmt.Errorf("incident %s: %w", id, errUndecodable)
+	}
+	names := make([]string, 0, len(dropped))
+	for f := range dropped {
+		names = append(names, f)
+	}
+	sort.Strings(names)
+	for _, f := range names {
+		a.skipped.add("incident fields", fmt.Errorf("incident %s: %s: %w", id, f, dropped[f]))
+	}
+	return &in, nil
+}
+
+// decodeLenient decodes one object into a T; when that fails, it leaves
+// out each top-level field that does not decode on its own and decodes
+// the rest. dropped names the fields left out, with why; err is set only
+// when raw is not a JSON object at all.
+func decodeLenient[T any](raw json.RawMessage) (item T, dropped map[string]error, err error) {
+	if item, err = decodeItem[T](raw); err == nil {
+		return item, nil, nil
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {
+		var zero T
+		return zero, nil, fmt.Errorf("not an object: %w", err)
+	}
+	dropped = map[string]error{}
+	for k, v := range fields {
+		one, _ := json.Marshal(map[string]json.RawMessage{k: v})
+		if _, err := decodeItem[T](one); err != nil {
+			dropped[k] = err
+			delete(fields, k)
+		}
+	}
+	rest, _ := json.Marshal(fields)
+	item, err = decodeItem[T](rest)
+	return item, dropped, err
 }
 
 func (a *tolerantAPI) ListOnCallsWithContext(ctx context.Context, o pagerduty.ListOnCallOptions) (*pagerduty.ListOnCallsResponse, error) {

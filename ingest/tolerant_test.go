@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"sort"
+	"strings"
 	"testing"
 
 	"github.com/PagerDuty/go-pagerduty"
@@ -123,4 +125,43 @@ func BenchmarkDecodeLogEntryPage(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestDecodeLenient: one object (the re-fetch of an incident) keeps every
+// field that decodes and names the ones left out.
+func TestDecodeLenient(t *testing.T) {
+	for _, c := range []struct {
+		name, raw   string
+		wantDropped []string
+		wantErr     bool
+	}{
+		// goodIncident decodes whole: nothing left out.
+		{"clean", goodIncident, nil, false},
+		// A string incident_number and a number status: both left out, the
+		// rest (id, created_at, resolve_reason, teams) kept.
+		{"two odd fields", strings.Replace(strings.Replace(goodIncident, `"incident_number":7`, `"incident_number":"#7"`, 1), `"status":"resolved"`, `"status":7`, 1),
+			[]string{"incident_number", "status"}, false},
+		{"not an object", `[1,2]`, nil, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in, dropped, err := decodeLenient[pagerduty.Incident](json.RawMessage(c.raw))
+			if (err != nil) != c.wantErr {
+				t.Fatalf("err %v, want error %v", err, c.wantErr)
+			}
+			if c.wantErr {
+				return
+			}
+			var names []string
+			for k := range dropped {
+				names = append(names, k)
+			}
+			sort.Strings(names)
+			if strings.Join(names, ",") != strings.Join(c.wantDropped, ",") {
+				t.Errorf("dropped %v, want %v", names, c.wantDropped)
+			}
+			if in.ID != "Q1" || in.CreatedAt != "2026-11-10T03:04:05Z" || len(in.Teams) != 2 || in.ResolveReason.Type != "merge_resolve_reason" {
+				t.Errorf("kept %+v, want id, created_at, two teams and the resolve reason of goodIncident", in)
+			}
+		})
+	}
 }

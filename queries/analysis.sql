@@ -77,6 +77,68 @@ DELETE FROM analysis_params;
 -- fallback zone (config default_time_zone, else time_zone).
 INSERT INTO analysis_params (transient_seconds, repeat_window_seconds, repeat_count, default_zone) VALUES ($1, $2, $3, $4);
 
+-- name: analysis-bounds-set
+-- $1: whether the derivation is incremental; $2: its bound (UTC), the
+-- earliest instant whose source rows changed.
+UPDATE analysis_bounds SET incremental = $1, from_at = $2;
+
+-- name: analysis-dirty-from
+-- The earliest start of the windows synced since the last derivation
+-- (ingest: sync-meta-dirty-from); no row when none was recorded.
+SELECT value_at FROM sync_meta WHERE key = 'dirty_from';
+
+-- name: analysis-dirty-from-clear
+DELETE FROM sync_meta WHERE key = 'dirty_from';
+
+-- name: analysis-dirty-share
+-- How many incidents there are, and how many were created at or after $1.
+SELECT count(*), count(*) FILTER (WHERE created_at >= $1) FROM incidents;
+
+-- name: analysis-static-digest
+-- The sources every derived row may depend on and that no bound covers:
+-- the zone each user's hours are taken in, the team source, and the teams
+-- of services and escalation policies. When it changes, a derivation
+-- derives everything. (a_users and a_team_source are derived first.)
+SELECT concat_ws('/',
+    (SELECT count(*) || ':' || coalesce(sum(hash(user_id, zone)), 0) FROM a_users),
+    (SELECT string_agg(source, ',') FROM a_team_source),
+    (SELECT count(*) || ':' || coalesce(sum(hash(id, team_id)), 0) FROM services),
+    (SELECT count(*) || ':' || coalesce(sum(hash(id, team_id)), 0) FROM escalation_policies)
+);
+
+-- name: analysis-derive-scope
+-- What an incremental derivation redoes (migration 8 describes the
+-- tables); in a full derivation the tables are left empty. Runs before the
+-- steps that read them, and analysis_notify_from and analysis_dirty_counts read a_notify
+-- and a_interruptions as the last derivation left them.
+CREATE OR REPLACE TABLE analysis_dirty_incidents AS
+WITH b AS (
+    SELECT incremental, from_at FROM analysis_bounds
+), changed AS (
+    SELECT id FROM incidents
+    WHERE created_at >= (SELECT from_at FROM b) AND (SELECT incremental FROM b)
+    UNION
+    SELECT incident_id FROM log_entries
+    WHERE type IN ('acknowledge', 'resolve') AND incident_id IS NOT NULL
+      AND created_at >= (SELECT from_at FROM b) AND (SELECT incremental FROM b)
+)
+SELECT i.id, i.created_at, i.created_at < b.from_at AS late,
+       CASE WHEN i.created_at < b.from_at THEN a.repeat END AS repeat
+FROM changed c
+JOIN incidents i ON i.id = c.id
+CROSS JOIN b
+LEFT JOIN a_incidents a ON a.id = i.id;
+CREATE OR REPLACE TABLE analysis_notify_from AS
+SELECT n.user_id, min(n."at") AS from_at
+FROM a_notify n CROSS JOIN analysis_bounds b
+WHERE b.incremental AND n."at" < b.from_at AND n.island_last >= b.from_at - INTERVAL 60 SECOND
+GROUP BY n.user_id;
+CREATE OR REPLACE TABLE analysis_dirty_counts AS
+SELECT i.incident_id FROM a_interruptions i
+CROSS JOIN analysis_bounds b
+LEFT JOIN analysis_notify_from f ON f.user_id = i.user_id
+WHERE b.incremental AND i.incident_id IS NOT NULL AND i."at" >= coalesce(f.from_at, b.from_at);
+
 -- name: analysis-refresh-users
 -- Every user with the zone its hour classes are taken in: its own, else
 -- (none, unknown to the tz database) the fallback zone of analysis_params.
@@ -137,8 +199,31 @@ WHERE (SELECT source FROM a_team_source) = 'escalation_policies';
 
 -- name: analysis-refresh-incidents
 -- Incident facts: team, acknowledgement, resolution, signature and noise.
-CREATE OR REPLACE TABLE a_incidents AS
-WITH norm_titles AS (
+-- Reach: in an incremental derivation (analysis_bounds) the incidents of
+-- analysis_dirty_incidents; every incident otherwise. Whether an incident repeats
+-- reads the same-signature incidents of the repeat window before it, so an
+-- incident changed at t can change the repeat of those up to t + window,
+-- all at or after the bound when t is; a late change (an old incident
+-- acknowledged or resolved after the bound) changes its own row only, and
+-- not its repeat status (kept from a_incidents by analysis-derive-scope).
+-- (An old incident's title edited later, fetched again with a late change,
+-- would change its signature; only a full derivation takes that in.)
+DELETE FROM a_incidents
+WHERE NOT (SELECT incremental FROM analysis_bounds)
+   OR id IN (SELECT id FROM analysis_dirty_incidents);
+INSERT INTO a_incidents BY NAME
+WITH bnd AS (
+    SELECT incremental, from_at FROM analysis_bounds
+), src AS (
+    -- the incidents read: every one in a full derivation; else those of
+    -- analysis_dirty_incidents and those of the repeat window before the
+    -- bound (the window of an incident created at or after the bound
+    -- starts at or after the bound less the window)
+    SELECT i.* FROM incidents i CROSS JOIN bnd CROSS JOIN analysis_params p
+    WHERE NOT bnd.incremental
+       OR i.created_at >= bnd.from_at - to_seconds(p.repeat_window_seconds)
+       OR i.id IN (SELECT id FROM analysis_dirty_incidents WHERE late)
+), norm_titles AS (
     -- the normalised title of each distinct title (spec: Signature); the
     -- replacements run in this order on the lower-cased title
     SELECT title, left(trim(
@@ -152,14 +237,16 @@ WITH norm_titles AS (
                      '[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}', '#', 'g'),
                    '[0-9]+', '#', 'g'),
                  '\s+', ' ', 'g')), 200) AS norm
-    FROM (SELECT DISTINCT title FROM incidents)
+    FROM (SELECT DISTINCT title FROM src)
 ), ack AS (
     SELECT incident_id, min(created_at) AS "at"
     FROM log_entries WHERE type = 'acknowledge' AND incident_id IS NOT NULL
+      AND (NOT (SELECT incremental FROM bnd) OR incident_id IN (SELECT id FROM analysis_dirty_incidents))
     GROUP BY incident_id
 ), res AS (
     SELECT incident_id, min(created_at) AS "at", arg_min(coalesce(agent_type, ''), created_at) AS agent_type
     FROM log_entries WHERE type = 'resolve' AND incident_id IS NOT NULL
+      AND (NOT (SELECT incremental FROM bnd) OR incident_id IN (SELECT id FROM analysis_dirty_incidents))
     GROUP BY incident_id
 ), base AS MATERIALIZED (
     SELECT i.id,
@@ -176,14 +263,17 @@ WITH norm_titles AS (
            coalesce(i.service_id, '') || '|' || nt.norm AS signature,
            i.created_at - to_seconds(p.repeat_window_seconds) AS window_start,
            p.transient_seconds,
-           p.repeat_count
-    FROM incidents i
+           p.repeat_count,
+           coalesce(dt.late, false) AS late,
+           dt.repeat AS kept_repeat
+    FROM src i
     CROSS JOIN analysis_params p
     CROSS JOIN (SELECT source = 'escalation_policies' AS by_policy FROM a_team_source) m
     LEFT JOIN services s ON s.id = i.service_id
     LEFT JOIN norm_titles nt ON nt.title = i.title
     LEFT JOIN ack ON ack.incident_id = i.id
     LEFT JOIN res ON res.incident_id = i.id
+    LEFT JOIN analysis_dirty_incidents dt ON dt.id = i.id
 ), grp AS (
     -- per signature and instant: how many incidents, and how many up to it
     SELECT signature, created_at, count(*) AS n,
@@ -195,6 +285,13 @@ WITH norm_titles AS (
     FROM base b
     JOIN grp cur ON cur.signature = b.signature AND cur.created_at = b.created_at
     ASOF LEFT JOIN grp w ON w.signature = b.signature AND b.window_start > w.created_at
+), rp AS (
+    -- a late incident keeps the repeat status it had: the incidents before
+    -- it did not change (their signature and creation are fixed; src does
+    -- not hold its window)
+    SELECT b.*, CASE WHEN b.late AND b.kept_repeat IS NOT NULL THEN b.kept_repeat
+                     ELSE rep.earlier_in_window >= b.repeat_count END AS is_repeat
+    FROM base b JOIN rep ON rep.id = b.id
 )
 SELECT b.id, b.title, b.service_id, b.escalation_policy_id, b.team_id, b.created_at,
        b.acknowledged_at, b.resolved_at, b.auto_resolved, b.signature,
@@ -204,40 +301,65 @@ SELECT b.id, b.title, b.service_id, b.escalation_policy_id, b.team_id, b.created
        CASE WHEN NOT b.merged THEN date_diff('microsecond', b.created_at, b.resolved_at) / 1e6 END AS seconds_to_resolve,
        (b.auto_resolved AND b.acknowledged_at IS NULL)
          OR coalesce(date_diff('microsecond', b.created_at, b.resolved_at) / 1e6 <= b.transient_seconds, false) AS transient,
-       rep.earlier_in_window >= b.repeat_count AS repeat,
+       b.is_repeat AS repeat,
        ((b.auto_resolved AND b.acknowledged_at IS NULL)
          OR coalesce(date_diff('microsecond', b.created_at, b.resolved_at) / 1e6 <= b.transient_seconds, false)
-         OR rep.earlier_in_window >= b.repeat_count
+         OR b.is_repeat
          OR b.merged) AS noise,
        b.merged
-FROM base b JOIN rep ON rep.id = b.id;
+FROM rp b
+WHERE NOT (SELECT incremental FROM bnd) OR b.id IN (SELECT id FROM analysis_dirty_incidents);
 
 -- name: analysis-refresh-alerts
--- Alerts with the team and escalation policy of their incident.
-CREATE OR REPLACE TABLE a_alerts AS
+-- Alerts with the team and escalation policy of their incident. Reach: the
+-- alerts of analysis_dirty_incidents (a sync fetches alerts with their incident).
+DELETE FROM a_alerts
+WHERE NOT (SELECT incremental FROM analysis_bounds)
+   OR incident_id IN (SELECT id FROM analysis_dirty_incidents);
+INSERT INTO a_alerts BY NAME
 SELECT a.id, a.incident_id, a.created_at,
        coalesce(i.team_id, 'unassigned') AS team_id,
        i.escalation_policy_id
-FROM alerts a LEFT JOIN a_incidents i ON i.id = a.incident_id;
+FROM alerts a LEFT JOIN a_incidents i ON i.id = a.incident_id
+WHERE NOT (SELECT incremental FROM analysis_bounds)
+   OR a.incident_id IN (SELECT id FROM analysis_dirty_incidents);
 
 -- name: analysis-refresh-notify
 -- Phone/SMS/push notifications per user and instant (notifications at the
 -- same instant are one; the earliest log entry names the incident), with
 -- islands: a notification more than 60 s after the previous one of the
--- same user starts an island (and always an interruption).
-CREATE OR REPLACE TABLE a_notify AS
-WITH n AS (
-    SELECT user_id, created_at AS "at", arg_min(incident_id, id) AS incident_id
-    FROM log_entries
-    WHERE type = 'notify' AND notification_type IN ('phone', 'sms', 'push') AND user_id IS NOT NULL
-    GROUP BY user_id, created_at
+-- same user starts an island (and always an interruption). island numbers
+-- a user's islands from 1.
+-- Reach: per user, the rows at or after its analysis_notify_from bound, else the
+-- bound of analysis_bounds (no island crosses either); the islands before
+-- it keep their numbers, and the new ones go on from the last.
+DELETE FROM a_notify
+WHERE NOT (SELECT incremental FROM analysis_bounds)
+   OR "at" >= coalesce((SELECT f.from_at FROM analysis_notify_from f WHERE f.user_id = a_notify.user_id),
+                       (SELECT from_at FROM analysis_bounds));
+INSERT INTO a_notify BY NAME
+WITH bnd AS (
+    SELECT incremental, from_at FROM analysis_bounds
+), prior AS (
+    -- the islands each user keeps
+    SELECT user_id, max(island) AS islands FROM a_notify GROUP BY user_id
+), n AS (
+    SELECT l.user_id, l.created_at AS "at", arg_min(l.incident_id, l.id) AS incident_id
+    FROM log_entries l
+    CROSS JOIN bnd
+    LEFT JOIN analysis_notify_from f ON f.user_id = l.user_id
+    WHERE l.type = 'notify' AND l.notification_type IN ('phone', 'sms', 'push') AND l.user_id IS NOT NULL
+      AND (NOT bnd.incremental OR l.created_at >= coalesce(f.from_at, bnd.from_at))
+    GROUP BY l.user_id, l.created_at
 ), s AS (
     SELECT user_id, "at", incident_id,
            coalesce("at" > lag("at") OVER (PARTITION BY user_id ORDER BY "at") + INTERVAL 60 SECOND, true) AS island_start
     FROM n
 ), k AS (
-    SELECT *, CAST(sum(CASE WHEN island_start THEN 1 ELSE 0 END) OVER (PARTITION BY user_id ORDER BY "at" ROWS UNBOUNDED PRECEDING) AS BIGINT) AS island
-    FROM s
+    SELECT s.*,
+           coalesce(prior.islands, 0)
+             + CAST(sum(CASE WHEN s.island_start THEN 1 ELSE 0 END) OVER (PARTITION BY s.user_id ORDER BY s."at" ROWS UNBOUNDED PRECEDING) AS BIGINT) AS island
+    FROM s LEFT JOIN prior ON prior.user_id = s.user_id
 )
 SELECT *, max("at") OVER (PARTITION BY user_id, island) AS island_last FROM k;
 
@@ -248,16 +370,30 @@ SELECT *, max("at") OVER (PARTITION BY user_id, island) AS island_last FROM k;
 -- next anchor is the first notification more than 60 s after the current one.
 -- nx is MATERIALIZED: DuckDB 1.5 refuses an ASOF join inlined into the
 -- recursive part ("AsOf joins are not supported in recursive CTEs yet").
-CREATE OR REPLACE TABLE a_interruptions AS
-WITH RECURSIVE nx AS MATERIALIZED (
+-- Reach: the rows at or after each user's bound (as analysis-refresh-notify),
+-- and the noise of the older interruptions of late incidents
+-- (analysis_dirty_incidents): an incident's team does not change without a full
+-- derivation, so neither does their hour class.
+DELETE FROM a_interruptions
+WHERE NOT (SELECT incremental FROM analysis_bounds)
+   OR "at" >= coalesce((SELECT f.from_at FROM analysis_notify_from f WHERE f.user_id = a_interruptions.user_id),
+                       (SELECT from_at FROM analysis_bounds));
+INSERT INTO a_interruptions BY NAME
+WITH RECURSIVE nn AS (
+    -- the notifications derived again
+    SELECT n.* FROM a_notify n
+    CROSS JOIN analysis_bounds b
+    LEFT JOIN analysis_notify_from f ON f.user_id = n.user_id
+    WHERE NOT b.incremental OR n."at" >= coalesce(f.from_at, b.from_at)
+), nx AS MATERIALIZED (
     -- next anchor candidate of each notification whose island goes on for
     -- more than 60 s after it
     SELECT a.user_id, a.at, b.at AS next_at
-    FROM (SELECT user_id, "at" FROM a_notify WHERE island_last > "at" + INTERVAL 60 SECOND) a
-    ASOF JOIN (SELECT user_id, "at" FROM a_notify WHERE NOT island_start) b
+    FROM (SELECT user_id, "at" FROM nn WHERE island_last > "at" + INTERVAL 60 SECOND) a
+    ASOF JOIN (SELECT user_id, "at" FROM nn WHERE NOT island_start) b
       ON a.user_id = b.user_id AND a.at + INTERVAL 60 SECOND < b.at
 ), chain(user_id, "at") AS (
-    SELECT user_id, "at" FROM a_notify WHERE island_start
+    SELECT user_id, "at" FROM nn WHERE island_start
     UNION ALL
     SELECT nx.user_id, nx.next_at FROM chain c JOIN nx ON nx.user_id = c.user_id AND nx.at = c.at
 ), loc AS (
@@ -266,7 +402,7 @@ WITH RECURSIVE nx AS MATERIALIZED (
            coalesce(i.noise, false) AS noise,
            coalesce(u.zone, (SELECT default_zone FROM analysis_params), 'UTC') AS zone
     FROM chain c
-    JOIN a_notify s ON s.user_id = c.user_id AND s.at = c.at
+    JOIN nn s ON s.user_id = c.user_id AND s.at = c.at
     LEFT JOIN a_incidents i ON i.id = s.incident_id
     LEFT JOIN a_users u ON u.user_id = c.user_id
 ), lt AS (
@@ -292,17 +428,39 @@ SELECT user_id, "at", incident_id, team_id, noise, zone, local_at, local_isodow,
          ELSE 'off'
        END AS hour_class
 FROM cls;
+UPDATE a_interruptions SET noise = coalesce(i.noise, false)
+FROM a_incidents i
+WHERE a_interruptions.incident_id = i.id
+  AND i.id IN (SELECT id FROM analysis_dirty_incidents WHERE late);
 
 -- name: analysis-refresh-incident-counts
 -- Per incident: all its alerts and interruptions (any instant), with the
--- incident's created_at (see analysis-refresh-order).
-CREATE OR REPLACE TABLE a_incident_counts AS
-WITH al AS (
-    SELECT incident_id, count(*) AS alerts FROM a_alerts GROUP BY incident_id
+-- incident's created_at (see analysis-refresh-order). Reach: the incidents
+-- of analysis_dirty_incidents (their alerts) and analysis_dirty_counts (the interruptions
+-- derived again, before and now).
+INSERT INTO analysis_dirty_counts
+SELECT id FROM analysis_dirty_incidents
+UNION ALL
+SELECT i.incident_id FROM a_interruptions i
+CROSS JOIN analysis_bounds b
+LEFT JOIN analysis_notify_from f ON f.user_id = i.user_id
+WHERE b.incremental AND i.incident_id IS NOT NULL AND i."at" >= coalesce(f.from_at, b.from_at);
+DELETE FROM a_incident_counts
+WHERE NOT (SELECT incremental FROM analysis_bounds)
+   OR incident_id IN (SELECT incident_id FROM analysis_dirty_counts);
+INSERT INTO a_incident_counts BY NAME
+WITH every AS (
+    SELECT NOT incremental AS yes FROM analysis_bounds
+), al AS (
+    SELECT incident_id, count(*) AS alerts FROM a_alerts
+    WHERE (SELECT yes FROM every) OR incident_id IN (SELECT incident_id FROM analysis_dirty_counts)
+    GROUP BY incident_id
 ), it AS (
     SELECT incident_id, count(*) AS interruptions,
            count(*) FILTER (WHERE hour_class <> 'business') AS after_hours
-    FROM a_interruptions GROUP BY incident_id
+    FROM a_interruptions
+    WHERE (SELECT yes FROM every) OR incident_id IN (SELECT incident_id FROM analysis_dirty_counts)
+    GROUP BY incident_id
 ), c AS (
     SELECT coalesce(al.incident_id, it.incident_id) AS incident_id,
            coalesce(al.alerts, 0) AS alerts,

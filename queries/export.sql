@@ -43,6 +43,34 @@ SELECT * FROM log_entries ORDER BY created_at, id;
 CREATE OR REPLACE TEMP VIEW export_rows AS
 SELECT * FROM oncalls ORDER BY start_at, user_id, escalation_policy_id, escalation_level;
 
+-- name: export-permanent_oncalls
+-- Users named directly in an escalation rule (on call with no end); the
+-- metrics count them on call from sync_meta's history_start to last_seen_at.
+CREATE OR REPLACE TEMP VIEW export_rows AS
+SELECT * FROM permanent_oncalls ORDER BY user_id, escalation_policy_id, escalation_level;
+
+-- name: export-incident_teams
+CREATE OR REPLACE TEMP VIEW export_rows AS
+SELECT * FROM incident_teams ORDER BY incident_id, position;
+
+-- name: export-service_teams
+CREATE OR REPLACE TEMP VIEW export_rows AS
+SELECT * FROM service_teams ORDER BY service_id, position;
+
+-- name: export-escalation_policy_teams
+CREATE OR REPLACE TEMP VIEW export_rows AS
+SELECT * FROM escalation_policy_teams ORDER BY escalation_policy_id, position;
+
+-- name: export-incident_notes
+CREATE OR REPLACE TEMP VIEW export_rows AS
+SELECT * FROM incident_notes ORDER BY created_at, id;
+
+-- name: export-sync_meta
+-- Facts about the synced account: history_start (the synced range's start)
+-- and teams_unavailable.
+CREATE OR REPLACE TEMP VIEW export_rows AS
+SELECT * FROM sync_meta ORDER BY key;
+
 -- name: export-incident_facts
 -- Incidents with acknowledge/resolve times, auto-resolution, signature and noise.
 CREATE OR REPLACE TEMP VIEW export_rows AS

@@ -167,3 +167,9 @@ DELETE FROM sync_meta WHERE key = $1;
 -- Stored incidents not resolved yet and created before $1 (the start of the
 -- sync's incidents window): a log entry may acknowledge or resolve them.
 SELECT id FROM incidents WHERE status <> 'resolved' AND created_at < $1;
+
+-- name: sync-meta-dirty-from
+-- $1: the start of a window just stored: the earliest one since the last
+-- derivation stays, for the next derivation to go on from (analysis).
+INSERT INTO sync_meta (key, value_at) VALUES ('dirty_from', $1)
+ON CONFLICT (key) DO UPDATE SET value_at = least(sync_meta.value_at, excluded.value_at);

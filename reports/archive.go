@@ -17,13 +17,17 @@ import (
 type ArchiveEntry struct {
 	Metrics *analysis.Metrics // the period's metrics (Period.Kind "week" or "month")
 	Dir     string            // the period's directory relative to the archive directory, e.g. "2026-W44"
+	// Hours says the directory holds the month's oncall-hours.html
+	// (HoursFile), which the row then links to.
+	Hours bool
 }
 
 // WriteArchive writes dir/index.html (IndexFile), the page of a range run
 // that lists its periods: one section for weeks and one for months (a kind
 // with no entry has none), each a chart of pages per period (oldest first,
 // split by hour class) above a table, newest period first, whose rows link
-// to <Dir>/index.html and show the period's org figures: pages (count),
+// to <Dir>/index.html (and, for an entry with Hours, to its
+// oncall-hours.html) and show the period's org figures: pages (count),
 // after-hours share (percent), incidents (count), MTTA and MTTR p50 (as
 // durations, from seconds), toil ratio (percent) and responders at high and
 // at elevated burnout risk (counts). Periods are ordered by Period.Start
@@ -56,6 +60,7 @@ func WriteArchive(dir string, entries []ArchiveEntry, opts Options) ([]string, e
 type archiveRow struct {
 	Title      string // "week 2026-W44"
 	Href       string // "<Dir>/index.html"
+	HoursHref  string // "<Dir>/oncall-hours.html", "" for none
 	Range      string // the period's dates in its time zone
 	Pages      string
 	AfterHours string
@@ -84,8 +89,9 @@ type archivePage struct {
 
 // archiveItem is a validated entry with its link.
 type archiveItem struct {
-	m    *analysis.Metrics
-	href string
+	m     *analysis.Metrics
+	href  string
+	hours string // link to the period's HoursFile, "" for none
 }
 
 // archiveHref checks an entry's Dir and returns the link to its index.html.
@@ -125,7 +131,11 @@ func renderArchive(entries []ArchiveEntry, opts Options) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("archive entry %d: %w", i, err)
 		}
-		items = append(items, archiveItem{m: e.Metrics, href: href})
+		it := archiveItem{m: e.Metrics, href: href}
+		if e.Hours {
+			it.hours = strings.TrimSuffix(href, IndexFile) + HoursFile
+		}
+		items = append(items, it)
 	}
 	// Oldest first; on equal starts a month before a week, then by label,
 	// so the order never depends on the order of entries.
@@ -153,15 +163,20 @@ func renderArchive(entries []ArchiveEntry, opts Options) ([]byte, error) {
 	p.Meta.Hours = hours.footerText(nil, all...)
 	for _, kind := range []string{"week", "month"} {
 		var of []*analysis.Metrics
-		var hrefs []string
+		var hrefs, hours []string
 		for _, it := range items {
 			if it.m.Period.Kind == kind {
 				of = append(of, it.m)
 				hrefs = append(hrefs, it.href)
+				hours = append(hours, it.hours)
 			}
 		}
 		if len(of) > 0 {
-			p.Sections = append(p.Sections, r.archiveSection(kind, of, hrefs))
+			s := r.archiveSection(kind, of, hrefs)
+			for i := range s.Rows {
+				s.Rows[i].HoursHref = hours[len(hours)-1-i] // rows are newest first
+			}
+			p.Sections = append(p.Sections, s)
 		}
 	}
 	return r.execute("archive", p)

@@ -131,6 +131,10 @@ func TestBrowser(t *testing.T) {
 		{"month", monthFixture(), false},
 		{"xss-week", xssFixture("week"), true},
 		{"xss-month", xssFixture("month"), true},
+		// oncall-hours.html (and the week's fairness line), plain and
+		// with payloads in every name.
+		{"hours-month", hoursMonth(), false},
+		{"xss-hours", xssHours(), true},
 	}
 	// Standalone pages in root/standalone, the archive in root/archive.
 	standalone := filepath.Join(root, "standalone")
@@ -250,11 +254,16 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	tctx, tcancel := context.WithTimeout(ctx, 60*time.Second)
-	defer tcancel()
+	// Each page gets its own deadline: one for the whole run would fail
+	// a run that is only slow (some forty pages, two passes, on a
+	// machine shared with the other packages' tests), while a page that
+	// hangs still fails on its own.
+	const perPage = 45 * time.Second
 	// check opens one file and returns every problem seen, after saving a
 	// screenshot under name.
 	check := func(url, f, name string) []string {
+		tctx, tcancel := context.WithTimeout(ctx, perPage)
+		defer tcancel()
 		mu.Lock()
 		problems = nil
 		mu.Unlock()
@@ -335,7 +344,7 @@ func TestBrowser(t *testing.T) {
 	}
 	// A phone-sized viewport: the page must not scroll sideways (wide
 	// tables scroll inside their own wrappers).
-	if err := chromedp.Do(tctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)); err != nil {
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)); err != nil {
 		t.Fatalf("emulate phone: %v", err)
 	}
 	for _, f := range files {
@@ -343,25 +352,29 @@ func TestBrowser(t *testing.T) {
 		if strings.Contains(rel, "xss") {
 			continue
 		}
-		if err := chromedp.Do(tctx, chromedp.Navigate("file://"+f)); err != nil {
-			t.Fatalf("navigate: %v", err)
-		}
-		over, err := chromedp.Run(tctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if over > 0 {
-			t.Errorf("%s: on a 390 px phone the page is %d px too wide", rel, over)
-		}
-		png, err := chromedp.Run(tctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot: %v", err)
-		}
-		name := "phone_" + strings.ReplaceAll(rel, string(filepath.Separator), "_") + ".png"
-		_ = os.WriteFile(filepath.Join(shots, name), png, 0o600)
-		if *screenshotDir != "" {
-			_ = os.WriteFile(filepath.Join(*screenshotDir, name), png, 0o600)
-		}
+		t.Run("phone/"+filepath.ToSlash(rel), func(t *testing.T) {
+			tctx, tcancel := context.WithTimeout(ctx, perPage)
+			defer tcancel()
+			if err := chromedp.Do(tctx, chromedp.Navigate("file://"+f)); err != nil {
+				t.Fatalf("navigate: %v", err)
+			}
+			over, err := chromedp.Run(tctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if over > 0 {
+				t.Errorf("on a 390 px phone the page is %d px too wide", over)
+			}
+			png, err := chromedp.Run(tctx, chromedp.FullScreenshot(100))
+			if err != nil {
+				t.Fatalf("screenshot: %v", err)
+			}
+			name := "phone_" + strings.ReplaceAll(rel, string(filepath.Separator), "_") + ".png"
+			_ = os.WriteFile(filepath.Join(shots, name), png, 0o600)
+			if *screenshotDir != "" {
+				_ = os.WriteFile(filepath.Join(*screenshotDir, name), png, 0o600)
+			}
+		})
 	}
 	if dialogs > 0 {
 		t.Errorf("%d JavaScript dialogs opened: an XSS payload ran", dialogs)

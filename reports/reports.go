@@ -80,7 +80,12 @@ type Input struct {
 	// reports. May be nil: then services show by id and team reports show
 	// the organisation's noisiest alerts, saying so.
 	Services map[string]Service
-	Options  Options
+	// Hours are Current's on-call hours, fairness and pay
+	// (analysis.Computer.OnCallHours). With them a month gains
+	// oncall-hours.html and oncall-pay.csv, and each team report of a week
+	// a fairness line. May be nil.
+	Hours   *analysis.HoursReport
+	Options Options
 }
 
 // Limits of the history used for comparisons.
@@ -194,6 +199,14 @@ func Render(in Input) ([]File, error) {
 			return nil, fmt.Errorf("render leadership: %w", err)
 		}
 		add(LeadershipFile, data, reportLink{Title: "Leadership summary", Text: "KPIs, trends and teams ranked by risk", Group: "Organisation reports"})
+		if in.Hours != nil {
+			data, err := r.renderHours(in.Hours)
+			if err != nil {
+				return nil, fmt.Errorf("render on-call hours: %w", err)
+			}
+			add(HoursFile, data, reportLink{Title: "On-call hours, fairness and pay", Text: "business, weeknight, weekend and holiday hours per person, fairness per team, 13-week trend", Group: "Organisation reports"})
+			add(PayFile, PayCSV(in.Hours), reportLink{Title: "Pay export", Text: PayFile + ": hours per kind and level, pages and amounts per person, for payroll", Group: "Organisation reports"})
+		}
 	}
 	data, err := r.renderNoisy()
 	if err != nil {

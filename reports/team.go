@@ -27,6 +27,9 @@ type teamPage struct {
 	OnCall      *chartView
 	OnCallRows  []onCallRow
 	OnCallTotal onCallRow
+	// Fairness is the line on the team's fairness over the last 13 weeks
+	// (Input.Hours); "" without hours.
+	Fairness string
 }
 
 type heatView struct {
@@ -141,6 +144,7 @@ func (r *run) renderTeam(t *analysis.Team, file string) ([]byte, error) {
 		Team:     t,
 		Flags:    flagLabels(t.Flags),
 		HeatLead: "Pages by local weekday and hour of the paged person. " + hours.shadedText(),
+		Fairness: fairnessLine(r.in.Hours, t.ID),
 	}
 	p.Meta.Hours = r.hours.footerText(t)
 	prevTeam := teamIn(r.prev(), t.ID)

@@ -28,6 +28,26 @@ add row6 queries/analysis.sql \
 	./analysis '^TestGoldenSmall$' \
 	'a_user_oncall holds one stretch twice'
 
+add incr-repeat queries/analysis.sql \
+	's/OR i\.created_at >= bnd\.from_at - to_seconds\(p\.repeat_window_seconds\)/OR i.created_at >= bnd.from_at/' \
+	./analysis '^TestIncrementalEqualsFull$' \
+	'an incremental derivation reads no repeat window before its bound'
+
+add incr-repeat-property queries/analysis.sql \
+	's/OR i\.created_at >= bnd\.from_at - to_seconds\(p\.repeat_window_seconds\)/OR i.created_at >= bnd.from_at/' \
+	./analysis '^TestIncrementalProperty$' \
+	'an incremental derivation reads no repeat window before its bound (random syncs)'
+
+add incr-island queries/analysis.sql \
+	's/n\.island_last >= b\.from_at - INTERVAL 60 SECOND/n.island_last >= b.from_at + INTERVAL 1000 DAY/' \
+	./analysis '^TestIncrementalEqualsFull$' \
+	'an incremental derivation cuts the notification island in progress at its bound'
+
+add incr-late queries/analysis.sql \
+	's/       OR i\.id IN \(SELECT incident_id FROM log_entries/       OR false AND i.id IN (SELECT incident_id FROM log_entries/' \
+	./analysis '^TestIncrementalEqualsFull$' \
+	'an incremental derivation ignores incidents resolved late'
+
 add row7 cmd/oncall-health/sync.go \
 	's/return t\.UTC\(\), nil/return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC), nil/' \
 	./cmd/oncall-health '^FuzzParseDate$' \

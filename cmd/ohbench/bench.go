@@ -31,6 +31,7 @@ type config struct {
 	Days                 int
 	YearRuns             int    // runs of the year of reports
 	Resume               string // saved JSON of a stopped run to go on from
+	IncrOnly             bool   // full and incremental syncs only
 }
 
 // proc is one measured child process.
@@ -164,10 +165,13 @@ type results struct {
 	Full       []syncRun
 	AllAlerts  *syncRun
 	Incr       []syncRun
-	Week       []proc
-	Month      []proc
-	Year       []proc // one `report --weeks ... --months ...` of 52 weeks and 12 months
-	YearDisk   []tree // what each run of Year left in its output directory
+	// IncrFull are the same incremental syncs derived whole (-derive-full),
+	// run alternately with Incr on copies of the same database.
+	IncrFull []syncRun
+	Week     []proc
+	Month    []proc
+	Year     []proc // one `report --weeks ... --months ...` of 52 weeks and 12 months
+	YearDisk []tree // what each run of Year left in its output directory
 	// SelfContained is the largest HTML file of the week and the month
 	// written with --self-contained (one run each), the size a report
 	// mailed on its own has.
@@ -285,13 +289,14 @@ func run(cfg config) error {
 	defer stop()
 
 	since, until := org.Start(), org.End()
-	syncOnce := func(db string, allAlerts bool, from, to time.Time) (syncRun, error) {
+	syncOnce := func(db string, allAlerts bool, from, to time.Time, extra ...string) (syncRun, error) {
 		before := srv.Requests()
 		args := []string{"-child", "sync", "-db", db, "-url", url,
 			"-since", from.Format(time.RFC3339), "-until", to.Format(time.RFC3339)}
 		if allAlerts {
 			args = append(args, "-all-alerts")
 		}
+		args = append(args, extra...)
 		p, err := measure(exec.Command(self, args...))
 		if err != nil {
 			return syncRun{}, err
@@ -315,7 +320,11 @@ func run(cfg config) error {
 			}
 		}
 	}
-	for i := len(r.Full); i < cfg.Runs; i++ {
+	fullRuns := cfg.Runs
+	if cfg.IncrOnly {
+		fullRuns = 1 // the base of the incremental runs
+	}
+	for i := len(r.Full); i < fullRuns; i++ {
 		db := filepath.Join(cfg.Work, fmt.Sprintf("full-%d.duckdb", i))
 		log.Printf("full sync %d/%d", i+1, cfg.Runs)
 		sr, err := syncOnce(db, false, since, until)
@@ -335,7 +344,7 @@ func run(cfg config) error {
 			removeDB(db)
 		}
 	}
-	if r.AllAlerts == nil {
+	if r.AllAlerts == nil && !cfg.IncrOnly {
 		db := filepath.Join(cfg.Work, "all-alerts.duckdb")
 		log.Printf("full sync with FetchAllAlerts")
 		sr, err := syncOnce(db, true, since, until)
@@ -354,24 +363,35 @@ func run(cfg config) error {
 	}
 
 	// Incremental sync: one more day of history, on copies of the database
-	// of the first full sync.
+	// of the first full sync; each run derives incrementally, then the
+	// same sync on a fresh copy derives every table whole, side by side.
 	srv.Append(1)
 	for i := len(r.Incr); i < cfg.Runs; i++ {
-		db := filepath.Join(cfg.Work, "incr.duckdb")
-		if err := copyFile(base, db); err != nil {
-			return err
+		for _, k := range []struct {
+			name  string
+			extra []string
+			into  *[]syncRun
+		}{{"incremental sync", nil, &r.Incr}, {"incremental sync, derived whole", []string{"-derive-full"}, &r.IncrFull}} {
+			db := filepath.Join(cfg.Work, "incr.duckdb")
+			if err := copyFile(base, db); err != nil {
+				return err
+			}
+			log.Printf("%s %d/%d", k.name, i+1, cfg.Runs)
+			sr, err := syncOnce(db, false, since, org.End(), k.extra...)
+			if err != nil {
+				return fmt.Errorf("%s: %w", k.name, err)
+			}
+			log.Printf("  %.1f s (derivation %.1f s, incremental %v), %d requests", sr.Wall, sr.DeriveSeconds, sr.DeriveIncremental, sr.Stats.Requests)
+			*k.into = append(*k.into, sr)
+			removeDB(db)
 		}
-		log.Printf("incremental sync %d/%d", i+1, cfg.Runs)
-		sr, err := syncOnce(db, false, since, org.End())
-		if err != nil {
-			return fmt.Errorf("incremental sync: %w", err)
-		}
-		log.Printf("  %.1f s, %d requests", sr.Wall, sr.Stats.Requests)
-		r.Incr = append(r.Incr, sr)
-		removeDB(db)
 		if err := r.save(); err != nil {
 			return err
 		}
+	}
+	if cfg.IncrOnly {
+		// base stays in -work for a look at it; a temporary -work goes.
+		return r.save()
 	}
 
 	// Reports, each run on a fresh copy of the synced (and derived)

@@ -27,6 +27,17 @@ type syncResult struct {
 	// sync (analysis.Derive), as `oncall-health sync` does; included in the
 	// child's wall time and peak RSS.
 	DeriveSeconds float64 `json:"derive_seconds"`
+	// DeriveIncremental: the derivation went on from what the sync
+	// recorded (analysis.DeriveWith) instead of deriving everything.
+	DeriveIncremental bool `json:"derive_incremental"`
+	// DeriveSteps are its statements' wall times.
+	DeriveSteps []stepSeconds `json:"derive_steps,omitempty"`
+}
+
+// stepSeconds is one statement of a derivation and its wall time, s.
+type stepSeconds struct {
+	Step    string  `json:"step"`
+	Seconds float64 `json:"seconds"`
 }
 
 // childSync runs one ingest.Sync in this (child) process, counts what it
@@ -85,12 +96,18 @@ func childSync(ctx context.Context, args childArgs, out io.Writer) error {
 		// An incident with no alert still costs one request.
 		res.AlertPages += res.Counts["incidents"] - withAlerts
 	}
-	// As `oncall-health sync` does: on the same handle.
+	// As `oncall-health sync` does: on the same handle; -derive-full
+	// derives every table whole (the comparison of the incremental step).
 	t0 := time.Now()
-	if _, err := analysis.Derive(ctx, db, analysis.DefaultConfig()); err != nil {
+	d, err := analysis.DeriveWith(ctx, db, analysis.DefaultConfig(), analysis.DeriveOptions{Full: args.DeriveFull})
+	if err != nil {
 		return fmt.Errorf("derive report tables: %w", err)
 	}
 	res.DeriveSeconds = time.Since(t0).Seconds()
+	res.DeriveIncremental = d.Incremental
+	for _, s := range d.Steps {
+		res.DeriveSteps = append(res.DeriveSteps, stepSeconds{s.Step, s.Elapsed.Seconds()})
+	}
 	return json.NewEncoder(out).Encode(res)
 }
 
@@ -99,6 +116,7 @@ type childArgs struct {
 	DB, URL      string
 	Since, Until time.Time
 	AllAlerts    bool
+	DeriveFull   bool
 	Periods      string
 	Steps        string
 	CPUProfile   string

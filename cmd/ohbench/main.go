@@ -11,7 +11,9 @@
 //   - the same with FetchAllAlerts, once, for the request counts;
 //   - `oncall-health report` for one week, one month, and 52 weeks plus
 //     12 months (the real CLI binary given by -bin);
-//   - an incremental sync after the fake moves on by one day.
+//   - an incremental sync after the fake moves on by one day, derived
+//     incrementally, and beside it (alternating, on copies of the same
+//     database) the same sync derived whole, as before issue 22.
 //
 // Each step runs -runs times (3 by default) and BENCHMARKS.md gives
 // min/median/max. Times are wall-clock seconds, memory is peak RSS in MiB.
@@ -20,7 +22,7 @@
 //
 // Usage:
 //
-//	ohbench [-quick] [-runs 3] [-bin bin/oncall-health] [-load FILE] [-out BENCHMARKS.md] [-work DIR]
+//	ohbench [-quick] [-incr-only] [-runs 3] [-bin bin/oncall-health] [-load FILE] [-out BENCHMARKS.md] [-work DIR]
 package main
 
 import (
@@ -40,6 +42,7 @@ func main() {
 	since := flag.String("since", "", "internal: sync since (RFC 3339)")
 	until := flag.String("until", "", "internal: sync until (RFC 3339)")
 	allAlerts := flag.Bool("all-alerts", false, "internal: sync with FetchAllAlerts")
+	deriveFull := flag.Bool("derive-full", false, "internal: derive every table whole after the sync")
 	labels := flag.String("periods", "", "with -child profile-report: comma-separated periods, e.g. 2026-W44,2026-10")
 	steps := flag.String("steps", "", "with -child profile-report: named statements to time one by one afterwards")
 	cpuProfile := flag.String("cpuprofile", "", "with -child profile-report: write a CPU profile to this `file`")
@@ -54,6 +57,7 @@ func main() {
 	yearRuns := flag.Int("year-runs", 0, "runs of the 52-weeks-plus-12-months report step (default: -runs)")
 	resume := flag.String("resume", "", "go on from the saved `JSON` of a stopped run with the same -work directory")
 	fromJSON := flag.String("render", "", "only render -out again from this saved `JSON` file (written next to -out by a run)")
+	incrOnly := flag.Bool("incr-only", false, "measure the full and incremental syncs only (no FetchAllAlerts sync, no reports)")
 	rssFile := flag.String("rss", "", "with -child launch: `file` to write the peak RSS of the command after -- to")
 	flag.Parse()
 
@@ -70,7 +74,7 @@ func main() {
 		return
 	}
 	if *child != "" {
-		a := childArgs{DB: *db, URL: *url, AllAlerts: *allAlerts, Periods: *labels, CPUProfile: *cpuProfile, Steps: *steps, Out: *out}
+		a := childArgs{DB: *db, URL: *url, AllAlerts: *allAlerts, DeriveFull: *deriveFull, Periods: *labels, CPUProfile: *cpuProfile, Steps: *steps, Out: *out}
 		var err error
 		if *child != "sync" {
 			runChild(*child, a)
@@ -87,7 +91,7 @@ func main() {
 		return
 	}
 	cfg := config{Runs: *runs, Bin: *bin, Load: *load, Out: *out, Work: *work, Seed: *seed, Quick: *quick, Days: 366,
-		YearRuns: *yearRuns, Resume: *resume}
+		YearRuns: *yearRuns, Resume: *resume, IncrOnly: *incrOnly}
 	if *quick {
 		cfg.Days = 42
 		if !isSet("runs") {

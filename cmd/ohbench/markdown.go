@@ -281,18 +281,43 @@ func writeMarkdown(w io.Writer, r *results) error {
 	p("## Incremental sync after one more day")
 	p("")
 	p("The fake moves on by one day (`Server.Append(1)`); a sync on a copy of the fully synced database")
-	p("pulls from each watermark less the 7-day look-back.")
+	p("pulls from each watermark less the 7-day look-back and derives the report tables incrementally")
+	p("(from the earliest window it wrote, `analysis.DeriveWith`). Beside it, alternating, the same sync on")
+	p("another copy derives every table whole (`-derive-full`), as every sync did before issue 22.")
 	p("")
 	if len(r.Incr) > 0 {
-		p("| | min / median / max |")
-		p("|---|---|")
-		p("| wall time, s | %s |", mmm(each(r.Incr, func(s syncRun) float64 { return s.Wall }), "%.1f"))
-		p("| of which deriving the report tables, s | %s |", mmm(each(r.Incr, func(s syncRun) float64 { return s.DeriveSeconds }), "%.1f"))
-		p("| requests | %s |", mmm(each(r.Incr, func(s syncRun) float64 { return float64(s.Stats.Requests) }), "%.0f"))
-		p("| items received | %s |", mmm(each(r.Incr, func(s syncRun) float64 { return float64(s.Stats.Items) }), "%.0f"))
-		p("| peak RSS, MiB | %s |", mmm(each(r.Incr, func(s syncRun) float64 { return mib(s.MaxRSS) }), "%.0f"))
-		p("| at 960 requests/min, s | %s |", mmm(each(r.Incr, func(s syncRun) float64 { return float64(s.Stats.Requests) / 16 }), "%.0f"))
+		col := func(runs []syncRun, f func(syncRun) float64, format string) string {
+			if len(runs) == 0 {
+				return ""
+			}
+			return mmm(each(runs, f), format)
+		}
+		row := func(name string, f func(syncRun) float64, format string) {
+			p("| %s | %s | %s |", name, col(r.Incr, f, format), col(r.IncrFull, f, format))
+		}
+		p("| min / median / max | derived incrementally | derived whole |")
+		p("|---|---|---|")
+		row("wall time (sync and derivation), s", func(s syncRun) float64 { return s.Wall }, "%.1f")
+		row("of which deriving the report tables, s", func(s syncRun) float64 { return s.DeriveSeconds }, "%.1f")
+		row("requests", func(s syncRun) float64 { return float64(s.Stats.Requests) }, "%.0f")
+		row("items received", func(s syncRun) float64 { return float64(s.Stats.Items) }, "%.0f")
+		row("peak RSS, MiB", func(s syncRun) float64 { return mib(s.MaxRSS) }, "%.0f")
+		row("at 960 requests/min, s", func(s syncRun) float64 { return float64(s.Stats.Requests) / 16 }, "%.0f")
 		p("")
+		n := 0
+		for _, s := range r.Incr {
+			n += int(b2f(s.DeriveIncremental))
+		}
+		p("%d of %d runs of the first column derived incrementally.", n, len(r.Incr))
+		p("")
+		if steps := r.Incr[0].DeriveSteps; len(steps) > 0 {
+			var parts []string
+			for _, st := range steps {
+				parts = append(parts, fmt.Sprintf("`%s` %.2f", strings.TrimPrefix(st.Step, "analysis-"), st.Seconds))
+			}
+			p("Incremental derivation, s per statement (first run): %s.", strings.Join(parts, ", "))
+			p("")
+		}
 		p("Requests per endpoint (first run): %s.", endpointsLine(r.Incr[0].Server))
 		p("")
 	}
@@ -372,6 +397,10 @@ func writeMarkdown(w io.Writer, r *results) error {
 	yr := medianOf(each(r.Year, func(x proc) float64 { return x.Wall }))
 	p("| a year of weekly and monthly reports < 30 s | %.2f s | %s |", yr, yes(yr < 30))
 	p("| a year of weekly and monthly reports < 10 s (issue 18) | %.2f s | %s |", yr, yes(yr < 10))
+	if len(r.Incr) > 0 {
+		w := medianOf(each(r.Incr, func(s syncRun) float64 { return s.Wall }))
+		p("| incremental sync plus derivation < 5 s (issue 22) | %.1f s | %s |", w, yes(w < 5))
+	}
 	if d := lastTree(r.YearDisk); d != nil {
 		p("| a year of weekly and monthly reports < 100 MB on disk (issue 18) | %.1f MB | %s |", float64(d.Disk)/1e6, yes(d.Disk < 100e6))
 	}
@@ -382,7 +411,7 @@ func writeMarkdown(w io.Writer, r *results) error {
 	for _, s := range r.Full {
 		rss = append(rss, mib(s.MaxRSS))
 	}
-	for _, s := range r.Incr {
+	for _, s := range append(append([]syncRun{}, r.Incr...), r.IncrFull...) {
 		rss = append(rss, mib(s.MaxRSS))
 	}
 	for _, ps := range [][]proc{r.Week, r.Month, r.Year} {
@@ -481,4 +510,12 @@ func endpointsLine(m map[string]int64) string {
 		out = append(out, fmt.Sprintf("`%s` %d", k, m[k]))
 	}
 	return strings.Join(out, ", ")
+}
+
+// b2f is 1 for true, 0 for false.
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }

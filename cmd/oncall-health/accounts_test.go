@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -264,7 +266,13 @@ func TestUndecodableItems(t *testing.T) {
 // and resolved an hour after it (by the integration API) is resolved in the
 // database after the next incremental sync, although that sync's incidents
 // window (from the watermark less a look-back of one hour) does not reach
-// back to its creation: the resolve log entry brings it up to date.
+// back to its creation: the resolve log entry brings it up to date, through
+// a re-fetch of the incident (GET /incidents/{id}). That re-fetch decodes
+// leniently, like the lists: with an odd field (incident_number a string,
+// which go-pagerduty refuses) the field is left out, the incident is still
+// updated and one warning names the field; with a status that is not a
+// string the incident cannot be used, so it is skipped and counted (one
+// warning), its stored row stays triggered, and the sync still succeeds.
 func TestLateResolve(t *testing.T) {
 	fastRetries(t)
 	org, err := pagerdutytest.Generate(pagerdutytest.Config{Size: pagerdutytest.Small, Seed: 3, End: relEnd, Days: 35})
@@ -284,46 +292,97 @@ func TestLateResolve(t *testing.T) {
 	late := r.Incidents[0]
 	at := end.Add(time.Hour)
 
-	var mu sync.Mutex
-	now := end
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	const key = "pdkey-late"
-	hs := httptest.NewServer(pagerdutytest.NewServer(org, pagerdutytest.Options{Token: key, Now: clock,
-		Shapes: pagerdutytest.Shapes{LateResolve: pagerdutytest.LateResolve{Number: int(late.IncidentNumber), At: at}}}))
-	t.Cleanup(hs.Close)
-	db := filepath.Join(t.TempDir(), "pd.duckdb")
-	env := map[string]string{"PAGERDUTY_TOKEN": key, "PAGERDUTY_OAUTH_TOKEN": ""}
-	syncTo := func(until time.Time) {
-		t.Helper()
-		code, _, stderr := runCmd(t, env, "sync", "--db", db, "--api-url", hs.URL, "--rate", "0", "--look-back", "1h",
-			"--since", org.Start().Format(time.RFC3339), "--until", until.Format(time.RFC3339))
-		if code != 0 {
-			t.Fatalf("sync: exit %d: %s", code, stderr)
-		}
-	}
-	state := func() (string, sql.NullTime) {
-		t.Helper()
-		sdb, err := sql.Open("duckdb", db)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer sdb.Close()
-		var status string
-		var resolved sql.NullTime
-		if err := sdb.QueryRow(`SELECT status, resolved_at FROM incidents WHERE id = $1`, late.ID).Scan(&status, &resolved); err != nil {
-			t.Fatal(err)
-		}
-		return status, resolved
-	}
-	syncTo(end)
-	if st, res := state(); st != "triggered" || res.Valid {
-		t.Fatalf("after the first sync: %s %v, want triggered and not resolved", st, res)
-	}
-	mu.Lock()
-	now = end.Add(2 * time.Hour)
-	mu.Unlock()
-	syncTo(end.Add(2 * time.Hour))
-	if st, res := state(); st != "resolved" || !res.Valid || !res.Time.Equal(at) {
-		t.Errorf("after the incremental sync: %s %v, want resolved at %s", st, res, at)
+	for _, c := range []struct {
+		name string
+		// odd rewrites the re-fetched incident's JSON ("" leaves it alone).
+		odd, oldField, newField string
+		wantStatus              string
+		wantWarning             string
+	}{
+		{name: "clean", wantStatus: "resolved"},
+		{name: "odd field", oldField: fmt.Sprintf(`"incident_number":%d`, late.IncidentNumber),
+			newField: fmt.Sprintf(`"incident_number":"#%d","unknown_field":{"x":[1]}`, late.IncidentNumber), wantStatus: "resolved",
+			wantWarning: "warning: incident fields: skipped 1 item(s) PagerDuty sent that could not be decoded (first: incident " + late.ID + ": incident_number:"},
+		{name: "status not a string", oldField: `"status":"resolved"`, newField: `"status":7`, wantStatus: "triggered",
+			wantWarning: "warning: incidents: skipped 1 item(s) PagerDuty sent that could not be decoded (first: incident " + late.ID + ": status:"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var mu sync.Mutex
+			now := end
+			clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+			const key = "pdkey-late"
+			fake := pagerdutytest.NewServer(org, pagerdutytest.Options{Token: key, Now: clock,
+				Shapes: pagerdutytest.Shapes{LateResolve: pagerdutytest.LateResolve{Number: int(late.IncidentNumber), At: at}}})
+			var refetched int
+			hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+				if req.URL.Path != "/incidents/"+late.ID || c.oldField == "" {
+					fake.ServeHTTP(w, req)
+					return
+				}
+				rec := httptest.NewRecorder()
+				fake.ServeHTTP(rec, req)
+				body := rec.Body.String()
+				if !strings.Contains(body, c.oldField) {
+					t.Errorf("re-fetched incident lacks %s: %s", c.oldField, body)
+				}
+				mu.Lock()
+				refetched++
+				mu.Unlock()
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(rec.Code)
+				io.WriteString(w, strings.Replace(body, c.oldField, c.newField, 1))
+			}))
+			t.Cleanup(hs.Close)
+			db := filepath.Join(t.TempDir(), "pd.duckdb")
+			env := map[string]string{"PAGERDUTY_TOKEN": key, "PAGERDUTY_OAUTH_TOKEN": ""}
+			syncTo := func(until time.Time) string {
+				t.Helper()
+				code, stdout, stderr := runCmd(t, env, "sync", "--db", db, "--api-url", hs.URL, "--rate", "0", "--look-back", "1h",
+					"--since", org.Start().Format(time.RFC3339), "--until", until.Format(time.RFC3339))
+				if code != 0 {
+					t.Fatalf("sync: exit %d: %s", code, stderr)
+				}
+				return stdout
+			}
+			state := func() (string, sql.NullTime) {
+				t.Helper()
+				sdb, err := sql.Open("duckdb", db)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer sdb.Close()
+				var status string
+				var resolved sql.NullTime
+				if err := sdb.QueryRow(`SELECT status, resolved_at FROM incidents WHERE id = $1`, late.ID).Scan(&status, &resolved); err != nil {
+					t.Fatal(err)
+				}
+				return status, resolved
+			}
+			syncTo(end)
+			if st, res := state(); st != "triggered" || res.Valid {
+				t.Fatalf("after the first sync: %s %v, want triggered and not resolved", st, res)
+			}
+			mu.Lock()
+			now = end.Add(2 * time.Hour)
+			mu.Unlock()
+			stdout := syncTo(end.Add(2 * time.Hour))
+			st, res := state()
+			switch {
+			case c.wantStatus == "resolved" && (st != "resolved" || !res.Valid || !res.Time.Equal(at)):
+				t.Errorf("after the incremental sync: %s %v, want resolved at %s", st, res, at)
+			case c.wantStatus == "triggered" && (st != "triggered" || res.Valid):
+				t.Errorf("after the incremental sync: %s %v, want the stored row (triggered, not resolved)", st, res)
+			}
+			if c.oldField != "" && refetched != 1 {
+				t.Errorf("incident re-fetched %d times, want once (by the incremental sync)", refetched)
+			}
+			if c.wantWarning == "" {
+				if strings.Contains(stdout, "warning:") {
+					t.Errorf("clean re-fetch warned:\n%s", stdout)
+				}
+			} else if n := strings.Count(stdout, c.wantWarning); n != 1 {
+				t.Errorf("%q printed %d times, want once:\n%s", c.wantWarning, n, stdout)
+			}
+		})
 	}
 }

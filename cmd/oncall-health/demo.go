@@ -100,7 +100,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer db.Close()
-	cfg := analysis.DefaultConfig()
+	cfg := demoConfig()
 	client := ingest.NewClient(demoToken, ingest.ClientOptions{APIURL: url, RequestsPerMinute: -1})
 	if err := syncOn(ctx, db, client, ingest.Options{Since: org.Start(), Until: org.End()}, cfg, stdout); err != nil {
 		return err
@@ -142,6 +142,25 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		filepath.Join(*out, "index.html"), week.Label, month, filepath.Join(monthDir, "index.html"),
 		filepath.Join(*out, "handoff.html"))
 	return nil
+}
+
+// demoConfig is the defaults with a holiday calendar (US) and a pay
+// configuration, so that the month's oncall-hours.html and oncall-pay.csv
+// show holiday hours and amounts (README, "On-call hours and pay").
+func demoConfig() analysis.Config {
+	cfg := analysis.DefaultConfig()
+	cfg.Holidays.Default = "US"
+	cfg.Pay = &analysis.Pay{
+		Currency: "EUR",
+		Rates: analysis.PayRates{
+			Weeknight: analysis.LevelRates{Level1: 3, Level2: 1.5},
+			Weekend:   analysis.LevelRates{Level1: 5, Level2: 2.5},
+			Holiday:   analysis.LevelRates{Level1: 8, Level2: 4},
+		},
+		PerSleepPage: 10,
+		DailyCap:     150,
+	}
+	return cfg
 }
 
 // lastCompleteMonth is the label of the calendar month before t's, in UTC.

@@ -9,6 +9,7 @@
 //	oncall-health demo     --out DIR [--seed N]
 //	oncall-health export   --db FILE --out DIR [--format parquet|csv] [--partition month] [--config FILE]
 //	oncall-health handoff  --db FILE --out DIR [--at TIME] [--policy ID]... [--config FILE]
+//	oncall-health crosscheck --db FILE (--week W | --month M) [--api-url URL] [--out DIR] [--config FILE]
 //	oncall-health fake-api [--addr 127.0.0.1:8080] [--size small|large] [--seed N] [--token T]
 //
 // Exit status: 0 success, 2 usage or configuration error, 1 any other failure.
@@ -61,9 +62,10 @@ Usage:
   oncall-health demo     --out DIR
   oncall-health export   --db FILE --out DIR [--format parquet|csv] [--partition month]
   oncall-health handoff  --db FILE --out DIR [--at TIME] [--policy ID]... [--config FILE]
+  oncall-health crosscheck --db FILE (--week 2026-W46 | --month 2026-10) [--api-url URL] [--out DIR]
   oncall-health fake-api [--addr 127.0.0.1:8080] [--size small|large] [--seed N]
 
-sync and run read the API token from PAGERDUTY_TOKEN. Run 'oncall-health CMD -h' for a command's flags.
+sync, run and crosscheck read the API token from PAGERDUTY_TOKEN (or PAGERDUTY_OAUTH_TOKEN). Run 'oncall-health CMD -h' for a command's flags.
 `
 
 // run is the whole program; main only wires the process to it.
@@ -95,6 +97,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runExport(ctx, args[1:], stdout, stderr)
 	case "handoff":
 		err = runHandoff(ctx, args[1:], stdout, stderr)
+	case "crosscheck":
+		err = runCrosscheck(ctx, args[1:], stdout, stderr)
 	case "fake-api":
 		err = runFakeAPI(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":

@@ -158,7 +158,7 @@ func writeRange(ctx context.Context, c *analysis.Computer, cfg analysis.Config, 
 			if err != nil {
 				return err
 			}
-			entries[i], written[i] = reports.ArchiveEntry{Metrics: m, Dir: p.Label}, len(files)
+			entries[i], written[i] = reports.ArchiveEntry{Metrics: m, Dir: p.Label, Hours: p.Kind == "month"}, len(files)
 			return nil
 		})
 	}
@@ -206,7 +206,8 @@ func loadConfig(path string) (analysis.Config, error) {
 }
 
 // writeReports computes period p and its history and writes metrics.json
-// and the HTML reports into dir, linking every page to archiveHref unless
+// (with p's on-call hours, fairness and pay) and the HTML reports into dir
+// (a month's with oncall-hours.html and oncall-pay.csv), linking every page to archiveHref unless
 // it is "", and loading the shared assets from assetsHref unless it is ""
 // (then every page is self-contained). It returns the files written and p's metrics, whose Warnings
 // are about the data (users with an unknown time zone, say).
@@ -231,7 +232,11 @@ func writeReports(ctx context.Context, c *analysis.Computer, cfg analysis.Config
 	for id, s := range svcs {
 		services[id] = reports.Service{Name: s.Name, TeamID: s.TeamID}
 	}
-	if err := analysis.WriteJSON(filepath.Join(dir, "metrics.json"), cur); err != nil {
+	hours, err := c.OnCallHours(ctx, p)
+	if err != nil {
+		return nil, nil, fmt.Errorf("on-call hours %s: %w", p.Label, err)
+	}
+	if err := analysis.WriteJSON(filepath.Join(dir, "metrics.json"), cur.WithHours(hours)); err != nil {
 		return nil, nil, fmt.Errorf("write metrics.json: %w", err)
 	}
 	files, err := reports.Write(dir, reports.Input{
@@ -239,6 +244,7 @@ func writeReports(ctx context.Context, c *analysis.Computer, cfg analysis.Config
 		History:  history,
 		Heatmaps: heat,
 		Services: services,
+		Hours:    hours,
 		Options:  reportOptions(cfg, "metrics.json", archiveHref, assetsHref),
 	})
 	if err != nil {

@@ -496,7 +496,7 @@ func (r *runner) writeIndex(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		entries = append(entries, reports.ArchiveEntry{Metrics: m, Dir: p.label})
+		entries = append(entries, reports.ArchiveEntry{Metrics: m, Dir: p.label, Hours: p.kind == "month"})
 	}
 	removeTemporaries(r.out)
 	if _, err := reports.WriteArchive(r.out, entries, reportOptions(r.cfg, "", "", reports.AssetsDir+"/")); err != nil {

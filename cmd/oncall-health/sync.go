@@ -221,12 +221,24 @@ func syncOn(ctx context.Context, db *sql.DB, client *ingest.Client, o ingest.Opt
 	for _, n := range st.Notes {
 		fmt.Fprintf(stdout, "note: %s\n", oneLine(n))
 	}
+	// The one derivation of the command: incremental from what the sync
+	// recorded unless it pulled everything again (--full).
 	began := time.Now()
-	warnings, err := analysis.Derive(ctx, db, cfg)
+	d, err := analysis.DeriveWith(ctx, db, cfg, analysis.DeriveOptions{Full: o.Full})
 	if err != nil {
 		return fmt.Errorf("derive report tables: %w", err)
 	}
-	fmt.Fprintf(stdout, "report tables derived in %s\n", time.Since(began).Round(time.Millisecond))
+	how := ""
+	switch {
+	case d.Skipped:
+		how = " (nothing changed)"
+	case d.Incremental:
+		how = " (incremental, from " + d.From.UTC().Format(time.RFC3339) + ")"
+	case d.Why != "":
+		how = " (all: " + d.Why + ")"
+	}
+	fmt.Fprintf(stdout, "report tables derived in %s%s\n", time.Since(began).Round(time.Millisecond), how)
+	warnings := d.Warnings
 	// The sync's own warnings (items it could not decode), then the data's
 	// (users without a usable time zone, deleted users), as report prints them.
 	for _, w := range append(st.Warnings, warnings...) {

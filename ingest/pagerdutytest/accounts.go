@@ -22,6 +22,11 @@ type Shapes struct {
 	// (a plan without the teams ability), and every user, service,
 	// escalation policy, incident and log entry carry "teams": [].
 	NoTeams int
+	// NoAnalytics, 402 or 403, makes every Analytics API call answer that
+	// status with {"error":{"code":2014,"message":"Required abilities are
+	// unavailable"}}: an account whose plan lacks Analytics (or a token
+	// without its scope).
+	NoAnalytics int
 	// PermanentOncall makes /oncalls return, on the first page of every
 	// query it matches, one permanent on-call: PermanentManager (the first
 	// "Engineering Manager" of the organisation) named directly at level
@@ -162,6 +167,11 @@ func (o *Org) permanentManager() (user, pol int) {
 		}
 	}
 	return -1, -1
+}
+
+// noAnalyticsError is the Analytics API on an account without it.
+func (sh Shapes) noAnalyticsError() *apiError {
+	return &apiError{status: sh.NoAnalytics, code: 2014, message: "Required abilities are unavailable"}
 }
 
 // noTeamsError is /teams on an account without the teams ability.
@@ -397,13 +407,15 @@ func asString(v any) string {
 }
 
 // ShapeNames are the names ParseShapes reads, in the order of Shapes.
-var ShapeNames = []string{"no-teams", "no-teams-403", "permanent-oncall", "merged", "second-team", "deleted-user", "no-time-zone", "bad-items", "many-alerts"}
+var ShapeNames = []string{"no-teams", "no-teams-403", "no-analytics", "no-analytics-403", "permanent-oncall", "merged", "second-team", "deleted-user", "no-time-zone", "bad-items", "many-alerts"}
 
 // ParseShapes reads a comma-separated list of ShapeNames (the fake-api
 // command's --shapes): "no-teams" is NoTeams 402 ("no-teams-403": 403),
+// "no-analytics" NoAnalytics 402 ("no-analytics-403": 403),
 // "deleted-user" deletes NightOwlUserName and "no-time-zone" nulls
 // StretchUserName's zone, "many-alerts" gives incident 1 10,050 alerts;
-// "all" is every shape but bad-items, many-alerts and no-teams-403. Empty
+// "all" is every shape but bad-items, many-alerts, no-teams-403 and the
+// no-analytics ones. Empty
 // is none.
 func ParseShapes(list string) (Shapes, error) {
 	var sh Shapes
@@ -417,6 +429,10 @@ func ParseShapes(list string) (Shapes, error) {
 			sh.NoTeams = http.StatusPaymentRequired
 		case "no-teams-403":
 			sh.NoTeams = http.StatusForbidden
+		case "no-analytics":
+			sh.NoAnalytics = http.StatusPaymentRequired
+		case "no-analytics-403":
+			sh.NoAnalytics = http.StatusForbidden
 		case "permanent-oncall":
 			sh.PermanentOncall = true
 		case "merged":

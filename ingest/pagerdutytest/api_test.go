@@ -54,7 +54,8 @@ type apiErr struct {
 
 func TestPaging(t *testing.T) {
 	f := serve(t, sharedSmall(t), Faults{})
-	// The small org has 42 users (39 team members, 3 managers).
+	// The small org has 43 users (39 team members, 4 managers): the second
+	// page of 25 holds 43 - 25 = 18.
 	for _, c := range []struct {
 		name             string
 		query            string
@@ -63,9 +64,9 @@ func TestPaging(t *testing.T) {
 		total            int // -1: null
 	}{
 		{"default limit 25", "", 25, 25, 0, true, -1},
-		{"second page", "?offset=25", 17, 25, 25, false, -1},
-		{"total", "?total=true&limit=10&offset=30", 10, 10, 30, true, 42},
-		{"limit over 100 is clamped", "?limit=500&total=true", 42, 100, 0, false, 42},
+		{"second page", "?offset=25", 18, 25, 25, false, -1},
+		{"total", "?total=true&limit=10&offset=30", 10, 10, 30, true, 43},
+		{"limit over 100 is clamped", "?limit=500&total=true", 43, 100, 0, false, 43},
 		{"offset past the end", "?offset=60", 0, 25, 60, false, -1},
 		{"total=false is null", "?total=false&limit=39", 39, 39, 0, true, -1},
 	} {

@@ -91,6 +91,10 @@ func loadSpec(t testing.TB) routers.Router {
 		// Defect 5: User.time_zone is documented "If null, the account's time
 		// zone will be used" but is not nullable. Make it nullable.
 		s["User"].Value.AllOf[1].Value.Properties["time_zone"].Value.Nullable = true
+		// Defect 6: AnalyticsResponderMetrics.responder_id is typed integer,
+		// but user IDs are strings, as in the same operation's example
+		// ("PDUSER1") and in the responder_ids filter. Make it a string.
+		s["AnalyticsResponderMetrics"].Value.Properties["responder_id"].Value.Type = &openapi3.Types{"string"}
 		specRouter, specErr = gorillamux.NewRouter(doc)
 	})
 	if specErr != nil {

@@ -44,6 +44,10 @@
 //     ordered by policy, level, start; user_ids[], escalation_policy_ids[],
 //     schedule_ids[], earliest=true. Segments exist from 14 days before Start
 //     to 35 days after End.
+//   - Analytics: POST /analytics/metrics/incidents/all, /incidents/teams and
+//     /responders/all, computed from the organisation by PagerDuty's
+//     definitions (analytics.go says which); Shapes.NoAnalytics answers 402
+//     or 403 instead.
 //   - Faults (Options.Faults, Server.SetFaults): 429 with Retry-After and
 //     ratelimit-limit/-remaining/-reset, 500 (JSON), 502 (HTML), 503 (text),
 //     slow responses and bodies cut half-way (Content-Length promises more,
@@ -62,9 +66,10 @@
 //
 //   - Teams: the six planted teams (OverloadedTeamName, StretchTeamName,
 //     FollowTheSunTeamName, NightOwlTeamName, "Search & Discovery",
-//     "Identity & Access"), two services each, plus NoTeamServiceName; three
-//     managers. Large adds 44 teams "Team <Word>" of 10 responders and 3
-//     services each, and 22 more managers (502 users, 145 services).
+//     "Identity & Access"), two services each, plus NoTeamServiceName, and
+//     TiedTeamName; four managers (the fourth added after every other
+//     user). Large adds 44 teams "Team <Word>" of 10 responders and 3
+//     services each, and 22 more managers (503 users, 145 services).
 //   - Time zones: responders in Europe/Berlin, Europe/London, America/New_York,
 //     America/Chicago, America/Denver, America/Los_Angeles, Asia/Kolkata
 //     (UTC+05:30), Australia/Sydney (southern-hemisphere DST), Asia/Tokyo
@@ -75,15 +80,23 @@
 //     12-hour shifts a day (07:00-19:00 UTC from Berlin, 19:00-07:00 UTC from
 //     Sydney); NightOwlTeamName's level 1 has a day layer (08:00-22:00 local)
 //     and a night layer (22:00-08:00 local) held by NightOwlUserName every
-//     night. Level 2 of every policy is a weekly rotation of two managers.
+//     night. Level 2 of OverloadedTeamName is a secondary rotation of its
+//     own members (the member who is primary 3 weeks later); level 2 of
+//     every other team's policy and of the legacy one is one weekly
+//     rotation of all the managers (handoff Monday 09:00 London), the same
+//     manager on every policy in a week, so each holds it one week in four.
+//     NoTeamServiceName's level 1 mirrors OverloadedTeamName's primary.
+//     TiedTeamName's two members hold 07:00-13:00 UTC every day.
 //     Escalation delays are per policy (EscalationDelay).
-//   - Overrides: short overrides (3-9 h) on weekly level-1 schedules in about
-//     a third of the weeks (Org.Overrides), and a 3-day override that follows
+//   - Overrides: short overrides (3-9 h) on weekly level-1 schedules in
+//     OverrideShare of the weeks (Org.Overrides), and a 3-day override that follows
 //     StretchUserName's own week in StretchTeamName, so that user is on call
 //     for 10 days in a row (Org.Stretch).
 //   - Load: incident rates follow the service's local day (business hours
-//     busiest, nights quiet) and week (weekends quiet). OverloadedTeamName gets
-//     more than 200 alerts in every full week. Storms: bursts of 30-100
+//     busiest, nights quiet: 2.0 against 0.12) and week (weekends quiet).
+//     OverloadedTeamName gets more than 200 alerts in every full week; each
+//     other team's services 0.3-2.3 incidents a day in all, so that their
+//     on-call is healthy: a handful of pages a week, rarely two at night. Storms: bursts of 30-100
 //     alerts within minutes on one service (Org.Storms).
 //   - Escalation: when level 1 does not acknowledge within the policy's delay,
 //     an escalate entry assigns level 2, who is then notified.

@@ -34,9 +34,9 @@ func dayFactor(t time.Time) float64 {
 	switch {
 	case h >= 22 || h < 8:
 		if weekend {
-			return 0.3
+			return 0.1
 		}
-		return 0.35
+		return 0.12
 	case weekend:
 		return 0.45
 	case h < 18:

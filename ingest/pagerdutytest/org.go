@@ -56,8 +56,8 @@ const (
 	NightlyServiceName   = "etl-nightly"
 	NastyServiceName     = "payments-api"
 	NoTeamServiceName    = "legacy-cron"
-	// TiedTeamName's two members each hold two identical 12-hour segments
-	// every day (07:00-19:00 UTC): level 1 of one of the team's policies and
+	// TiedTeamName's two members each hold two identical 6-hour segments
+	// every day (07:00-13:00 UTC): level 1 of one of the team's policies and
 	// level 2 of the other. TiedUserName is level 1 of TiedTeamName's
 	// "Escalation" policy and level 2 of its "Components" policy.
 	TiedTeamName = "Status Page"
@@ -70,6 +70,9 @@ const (
 	// TransientShare is the share of ordinary incidents that the integration
 	// resolves within 60-290 s.
 	TransientShare = 0.12
+	// OverrideShare is the share of the weeks of a weekly level-1 schedule
+	// that hold one short (3-9 h) override.
+	OverrideShare = 0.15
 )
 
 // NastyTitles are planted verbatim as incident titles on NastyServiceName.
@@ -195,7 +198,8 @@ const (
 	rotWeekly uint8 = iota
 	rotFollowSun
 	rotNightLayer
-	rotDay12 // members[0] every day 07:00-19:00 UTC
+	rotDay12  // members[0] every day 07:00-13:00 UTC
+	rotMirror // the segments of schedule mirror, overrides included
 )
 
 type schedule struct {
@@ -206,6 +210,9 @@ type schedule struct {
 	loc      *time.Location
 	members  []int // weekly: rotation; followSun: day region; nightLayer: day layer
 	members2 []int // followSun: night region; nightLayer: [night owl]
+	fixed    bool  // weekly: rotate with offset (else offset by the schedule's index)
+	offset   int   // weekly with fixed: members[(week + offset) % len] holds the week
+	mirror   int   // rotMirror: the schedule copied
 	segs     []seg // sorted, non-overlapping, covering the generated range
 }
 

@@ -43,10 +43,12 @@ func (o *Org) buildSchedules() {
 				base = append(base, seg{ds, ds + 12*3600, int32(sc.members[int(wk)%len(sc.members)])},
 					seg{ds + 12*3600, ds + 24*3600, int32(sc.members2[int(wk)%len(sc.members2)])})
 			}
+		case rotMirror:
+			base = append([]seg(nil), o.scheds[sc.mirror].segs...)
 		case rotDay12:
 			for d := from/day - 1; d*day < to; d++ {
 				ds := d*day + 7*3600
-				base = append(base, seg{ds, ds + 12*3600, int32(sc.members[0])})
+				base = append(base, seg{ds, ds + 6*3600, int32(sc.members[0])})
 			}
 		case rotNightLayer:
 			t0 := time.Unix(from-day, 0).In(sc.loc)
@@ -73,7 +75,8 @@ func (o *Org) buildSchedules() {
 }
 
 // weeklySegs rotates members weekly, handing off on Mondays at 09:00 in the
-// schedule's zone.
+// schedule's zone; the rotation is offset by the schedule's index unless
+// the schedule fixes its offset.
 func (o *Org) weeklySegs(sc *schedule, si int, from, to int64) []seg {
 	t := time.Unix(from, 0).In(sc.loc)
 	wd := (int(t.Weekday()) + 6) % 7
@@ -87,7 +90,11 @@ func (o *Org) weeklySegs(sc *schedule, si int, from, to int64) []seg {
 		}
 		next := time.Date(y, m, d+7*k+7, 9, 0, 0, 0, sc.loc)
 		wk := weekOf(daysSinceEpoch(h))
-		u := sc.members[int(wk+int64(si))%len(sc.members)]
+		off := int64(si)
+		if sc.fixed {
+			off = int64(sc.offset)
+		}
+		u := sc.members[int(wk+off)%len(sc.members)]
 		out = append(out, seg{h.Unix(), next.Unix(), int32(u)})
 	}
 	return out
@@ -115,7 +122,7 @@ func (o *Org) overridesFor(sc *schedule, si int, base []seg, stretch bool) []ove
 		}
 		wk := weekOf(daysSinceEpoch(time.Unix(b.start, 0).In(sc.loc)))
 		rng := rand.New(rand.NewPCG(splitmix(uint64(o.cfg.Seed)^uint64(si)<<32), uint64(wk)))
-		if rng.Float64() >= 0.35 {
+		if rng.Float64() >= OverrideShare {
 			continue
 		}
 		bt := time.Unix(b.start, 0).In(sc.loc)

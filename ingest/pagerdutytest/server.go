@@ -152,7 +152,7 @@ func (s *Server) drawFault() FaultKind {
 	return ""
 }
 
-// endpoint answers one authorised GET with a JSON body or an API error; it
+// endpoint answers one authorised GET (or an analytics POST) with a JSON body or an API error; it
 // reads the organisation under its read lock.
 type endpoint func(r *http.Request) ([]byte, *apiError)
 
@@ -190,6 +190,14 @@ func (s *Server) routes() *http.ServeMux {
 		}
 		mux.HandleFunc(pattern, serve)
 		mux.HandleFunc(pattern+"/{$}", serve)
+	}
+	// The Analytics API (analytics.go): POST with a JSON body of filters.
+	for pattern, h := range map[string]endpoint{
+		"POST /analytics/metrics/incidents/all":   s.analyticsIncidentsAll,
+		"POST /analytics/metrics/incidents/teams": s.analyticsIncidentsTeams,
+		"POST /analytics/metrics/responders/all":  s.analyticsResponders,
+	} {
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) { s.serve(w, r, pattern, h) })
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.serve(w, r, r.Method+" /unknown", notFound)
@@ -306,6 +314,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, key string, ep en
 // answer is handle with the account shapes of s.opts applied.
 func (s *Server) answer(r *http.Request, key string, ep endpoint) (int, []byte) {
 	sh := s.opts.Shapes
+	if strings.HasPrefix(key, "POST /analytics/") && sh.NoAnalytics != 0 {
+		return sh.NoAnalytics, sh.noAnalyticsError().body()
+	}
 	if key == "GET /teams" && sh.NoTeams != 0 {
 		return sh.NoTeams, sh.noTeamsError().body()
 	}

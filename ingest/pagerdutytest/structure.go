@@ -46,27 +46,32 @@ var plantedTeams = []teamSpec{
 	{name: StretchTeamName, desc: "Payment processing & ledger", zone: "America/New_York", rot: rotWeekly, delayMin: 10,
 		members: []memberSpec{{StretchUserName, "America/New_York"}, {"Grace Kim", "America/New_York"}, {"Marcus Johnson", "America/New_York"},
 			{"Ana Souza", "America/Sao_Paulo"}, {"Daniel Cohen", "America/New_York"}, {"Chloé Martin", "Europe/Paris"}},
-		services: []svcSpec{{NastyServiceName, "Public payments API", 3, svcNormal}, {"ledger-db", "Ledger database cluster", 2, svcNormal}}},
+		services: []svcSpec{{NastyServiceName, "Public payments API", 1.2, svcNormal}, {"ledger-db", "Ledger database cluster", 0.6, svcNormal}}},
 	{name: FollowTheSunTeamName, desc: "iOS/Android backends, follow-the-sun", zone: "Europe/Berlin", rot: rotFollowSun, delayMin: 15,
 		members:  []memberSpec{{"Hannah Schulz", "Europe/Berlin"}, {"Felix Wagner", "Europe/Berlin"}, {"Mia Hoffmann", "Europe/Berlin"}},
 		night:    []memberSpec{{"Liam O'Connor", "Australia/Sydney"}, {"Charlotte Nguyen", "Australia/Sydney"}, {"Jack Wilson", "Australia/Sydney"}},
-		services: []svcSpec{{"mobile-backend", "Mobile BFF", 3, svcNormal}, {"push-gateway", "APNs/FCM gateway", 2, svcNormal}}},
+		services: []svcSpec{{"mobile-backend", "Mobile BFF", 1.5, svcNormal}, {"push-gateway", "APNs/FCM gateway", 0.8, svcNormal}}},
 	{name: NightOwlTeamName, desc: "Warehouse and nightly batch", zone: NightOwlTimeZone, rot: rotNightLayer, delayMin: 15,
 		members: []memberSpec{{"Ethan Brooks", "America/Denver"}, {"Olivia Chen", "America/Los_Angeles"}, {"Noah Patel", "America/Chicago"},
 			{"Ava Martinez", "America/Chicago"}, {"Lucas Meyer", "America/Denver"}},
 		night:    []memberSpec{{NightOwlUserName, NightOwlTimeZone}},
-		services: []svcSpec{{NightlyServiceName, "Nightly ETL jobs", 0.4, svcNightly}, {"warehouse", "Analytics warehouse", 2, svcNormal}}},
+		services: []svcSpec{{NightlyServiceName, "Nightly ETL jobs", 0.4, svcNightly}, {"warehouse", "Analytics warehouse", 1, svcNormal}}},
 	{name: "Search & Discovery", desc: "Search API and indexing", zone: "Asia/Kolkata", rot: rotWeekly, delayMin: 20,
 		members: []memberSpec{{"Arjun Mehta", "Asia/Kolkata"}, {"Kavya Iyer", "Asia/Kolkata"}, {"Rohan Das", "Asia/Kolkata"},
 			{"Sara Ahmed", "Europe/London"}, {"Yuki Tanaka", "Asia/Tokyo"}, {"Ishaan Kapoor", "Asia/Kolkata"}},
-		services: []svcSpec{{"search-api", "Search API", 2.5, svcNormal}, {FlappingServiceName, "Index builders", 6, svcFlapping}}},
+		services: []svcSpec{{"search-api", "Search API", 1, svcNormal}, {FlappingServiceName, "Index builders", 2, svcFlapping}}},
 	{name: "Identity & Access", desc: "Login, SSO, tokens", zone: "America/Los_Angeles", rot: rotWeekly, delayMin: 30,
 		members: []memberSpec{{UnusualZoneUserName, UnusualTimeZone}, {"Ben Carter", "America/Los_Angeles"}, {"Zoe Park", "America/Los_Angeles"},
 			{"Diego Ramírez", "America/Mexico_City"}, {"Emma Wright", "America/Los_Angeles"}, {"Ryan Murphy", "America/Denver"}},
-		services: []svcSpec{{"auth-service", "Authentication service", 3, svcNormal}, {"sso-gateway", "SAML/OIDC gateway", 1.5, svcNormal}}},
+		services: []svcSpec{{"auth-service", "Authentication service", 1.2, svcNormal}, {"sso-gateway", "SAML/OIDC gateway", 0.6, svcNormal}}},
 }
 
 var plantedManagers = []memberSpec{{"Katrin Vogel", "Europe/Berlin"}, {"Samuel Adeyemi", "America/New_York"}, {"Meera Nair", "Asia/Kolkata"}}
+
+// lateManager is the fourth manager of every size, added after every other
+// user so that no ID moves: with four managers sharing the level-2
+// rotation, each holds it one week in four (25 % of the time, not more).
+var lateManager = memberSpec{"Ruth Abebe", "Europe/London"}
 
 var firstNames = strings.Fields("Alex Sam Jordan Taylor Morgan Casey Riley Jamie Avery Quinn Harper Rowan Elif Mateus Ingrid Kenji Amara Tariq Leila Viktor Nora Oskar Freya Idris Maya Rafael Sven Aiko Kofi Lucia Henrik Zainab Pablo Astrid Dmitri Chiara Tomás Ayşe Björn Wei")
 var lastNames = strings.Fields("Smith Jensen Novak Silva Kowalski Yamamoto Haddad Larsen Moreau Costa Petrov Okoye Brennan Varga Lindgren Suzuki Rahman Dubois Ferreira Nakamura Horvat Andersen Mendes Sato Kaya Müller Hansen Romero Ivanova Byrne")
@@ -141,11 +146,13 @@ func (o *Org) buildStructure() {
 		return i
 	}
 
+	platformPrimary := -1
 	mgrIdx := make([]int, nMgr)
 	for m := range managers {
 		mgrIdx[m] = addUser(managers[m], -1)
 		o.users[mgrIdx[m]].title = "Engineering Manager"
 	}
+	var mgrScheds []int // the level-2 schedules: every manager, one rotation in the same phase
 	for ti, ts := range specs {
 		o.teams = append(o.teams, team{id: o.shortID(kTeam, ti), name: ts.name, desc: ts.desc})
 		var members, night []int
@@ -159,26 +166,36 @@ func (o *Org) buildStructure() {
 		o.users[m1].teams = appendUnique(o.users[m1].teams, ti)
 		o.users[m2].teams = appendUnique(o.users[m2].teams, ti)
 		loc := mustZone(ts.zone)
+		l2 := schedule{name: ts.name + " Managers", kind: rotWeekly, loc: mustZone("Europe/London"), fixed: true}
+		if ti == 0 {
+			// OverloadedTeamName escalates to a secondary of its own: the
+			// member who is primary 3 weeks later (whose last primary week
+			// was 4 weeks before, out of the 28-day window).
+			l2 = schedule{name: ts.name + " Secondary", kind: rotWeekly, loc: loc, members: members, fixed: true, offset: len(o.scheds) + 3}
+		}
 		pi := o.addPolicy(ts.name+" Escalation", ti, int32(ts.delayMin*60),
-			schedule{name: ts.name + " Primary", kind: ts.rot, loc: loc, members: members, members2: night},
-			schedule{name: ts.name + " Managers", kind: rotWeekly, loc: loc, members: []int{m1, m2}})
+			schedule{name: ts.name + " Primary", kind: ts.rot, loc: loc, members: members, members2: night}, l2)
+		if ti == 0 {
+			platformPrimary = o.policies[pi].sched[0]
+		} else {
+			mgrScheds = append(mgrScheds, o.policies[pi].sched[1])
+		}
 		for _, ss := range ts.services {
 			o.addService(ss, ti, pi, loc)
 		}
 	}
-	// The team-less legacy service, covered by three platform engineers.
-	var legacy []int
-	for _, n := range []string{"Lena Fischer", "Jonas Becker", "Oliver Hughes"} {
-		legacy = append(legacy, o.userIndex(n))
-	}
+	// The team-less legacy service, covered by whoever is the platform
+	// primary (its level 1 mirrors OverloadedTeamName's, overrides and
+	// all, so it adds no on-call time of its own).
 	berlin := mustZone("Europe/Berlin")
 	pi := o.addPolicy("Legacy Escalation", -1, 30*60,
-		schedule{name: "Legacy on-call", kind: rotWeekly, loc: berlin, members: legacy},
-		schedule{name: "Legacy managers", kind: rotWeekly, loc: berlin, members: []int{mgrIdx[0], mgrIdx[1]}})
-	o.addService(svcSpec{NoTeamServiceName, "Old cron host nobody owns", 0.7, svcNormal}, -1, pi, berlin)
+		schedule{name: "Legacy on-call", kind: rotMirror, loc: berlin, mirror: platformPrimary},
+		schedule{name: "Legacy managers", kind: rotWeekly, loc: mustZone("Europe/London"), fixed: true})
+	mgrScheds = append(mgrScheds, o.policies[pi].sched[1])
+	o.addService(svcSpec{NoTeamServiceName, "Old cron host nobody owns", 0.3, svcNormal}, -1, pi, berlin)
 
 	// The tied team, added last so that no other ID moves: two people, two
-	// policies without services, the same 12-hour day segments at level 1
+	// policies without services, the same 6-hour day segments at level 1
 	// of one policy and level 2 of the other.
 	ti := len(o.teams)
 	o.teams = append(o.teams, team{id: o.shortID(kTeam, ti), name: TiedTeamName, desc: "Public status page and its components"})
@@ -191,6 +208,18 @@ func (o *Org) buildStructure() {
 	o.addPolicy(TiedTeamName+" Components Escalation", ti, 15*60,
 		schedule{name: TiedTeamName + " Components Primary", kind: rotDay12, loc: lisbon, members: []int{b}},
 		schedule{name: TiedTeamName + " Components Backup", kind: rotDay12, loc: lisbon, members: []int{a}})
+
+	// The fourth manager, last of all, a manager of the last two planted
+	// teams; then level 2 of every team's policy and of the legacy one is
+	// one weekly rotation of every manager, handing off on Mondays 09:00
+	// London time, the same person on every policy in a week.
+	lm := addUser(lateManager, -1)
+	o.users[lm].title = "Engineering Manager"
+	o.users[lm].teams = []int{4, 5}
+	all := append(append([]int(nil), mgrIdx...), lm)
+	for _, si := range mgrScheds {
+		o.scheds[si].members = all
+	}
 }
 
 func (o *Org) addPolicy(name string, ti int, delay int32, l1, l2 schedule) int {

@@ -1,23 +1,29 @@
 package ingest
 
+// The columns of staged rows, written once for both load paths: the Arrow
+// record batch (stage_arrow.go, built with the tag duckdb_arrow, as the
+// Makefile does) and the Appender (stage_appender.go, any other build).
+
 import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"fmt"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/duckdb/duckdb-go/v2"
 )
 
-// field describes one column of a staged Arrow batch built from rows of type R.
+// field describes one column of a staged batch built from rows of type R:
+// put appends a row's value to an Arrow builder (the load path built with
+// the tag duckdb_arrow), value gives it as a driver value (the Appender
+// path of a build without it; nil is NULL).
 type field[R any] struct {
-	name string
-	typ  arrow.DataType
-	put  func(b array.Builder, r *R)
+	name  string
+	typ   arrow.DataType
+	put   func(b array.Builder, r *R)
+	value func(r *R) driver.Value
 }
 
 var tsType = &arrow.TimestampType{Unit: arrow.Microsecond}
@@ -32,6 +38,11 @@ func strField[R any](name string, nullable bool, get func(*R) string) field[R] {
 			return
 		}
 		b.(*array.StringBuilder).Append(v)
+	}, value: func(r *R) driver.Value {
+		if v := get(r); !nullable || v != "" {
+			return v
+		}
+		return nil
 	}}
 }
 
@@ -44,6 +55,11 @@ func timeField[R any](name string, get func(*R) time.Time) field[R] {
 			return
 		}
 		b.(*array.TimestampBuilder).Append(arrow.Timestamp(v.UnixMicro()))
+	}, value: func(r *R) driver.Value {
+		if v := get(r); !v.IsZero() {
+			return v.UTC().Truncate(time.Microsecond)
+		}
+		return nil
 	}}
 }
 
@@ -51,7 +67,7 @@ func timeField[R any](name string, get func(*R) time.Time) field[R] {
 func intField[R any](name string, get func(*R) int64) field[R] {
 	return field[R]{name: name, typ: arrow.PrimitiveTypes.Int64, put: func(b array.Builder, r *R) {
 		b.(*array.Int64Builder).Append(get(r))
-	}}
+	}, value: func(r *R) driver.Value { return get(r) }}
 }
 
 // record builds one Arrow record batch holding rows. The caller releases it.
@@ -75,35 +91,4 @@ func record[R any](fields []field[R], rows []R) arrow.RecordBatch {
 // execer runs statements on the one DuckDB connection a load holds.
 type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
-
-// stage registers rows as the temporary Arrow view name on conn and calls
-// fn, which runs the statements that read the view; the view is dropped
-// afterwards. Rows go Go structs → one Arrow record batch → DuckDB without
-// a per-row INSERT. The release function of duckdb-go's RegisterView
-// releases the exported stream and with it the reader and its batch (the
-// older go-duckdb v1.8 freed only the stream struct, and every staged batch
-// stayed reachable: a year's full sync grew to 2.7 GB of RSS).
-func stage[R any](ctx context.Context, conn *sql.Conn, name string, fields []field[R], rows []R, fn func() error) error {
-	rec := record(fields, rows)
-	reader, err := array.NewRecordReader(rec.Schema(), []arrow.RecordBatch{rec})
-	rec.Release() // the reader holds it now
-	if err != nil {
-		return fmt.Errorf("stage %s: %w", name, err)
-	}
-	defer reader.Release()
-	var release func()
-	err = conn.Raw(func(dc any) error {
-		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
-		if err != nil {
-			return err
-		}
-		release, err = ar.RegisterView(reader, name)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("stage %s: register arrow view: %w", name, err)
-	}
-	defer release()
-	return fn()
 }
