@@ -6,10 +6,8 @@ package analysis_test
 // package analysis itself never imports ingest.
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"math"
 	"net/http/httptest"
 	"os"
@@ -20,10 +18,9 @@ import (
 	"github.com/oncall-health/oncall-health/analysis"
 	"github.com/oncall-health/oncall-health/ingest"
 	"github.com/oncall-health/oncall-health/ingest/pagerdutytest"
+	"github.com/oncall-health/oncall-health/internal/golden"
 	"github.com/oncall-health/oncall-health/queries"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // TestGoldenSmall compares metrics.json of the small organisation (seed 1,
 // history ending 2026-11-16) for one week and one month with
@@ -68,20 +65,11 @@ func TestGoldenSmall(t *testing.T) {
 			if err := analysis.WriteJSON(got, m); err != nil {
 				t.Fatal(err)
 			}
-			gotB, _ := os.ReadFile(got)
-			golden := filepath.Join("testdata", "small-"+label+".json")
-			if *update {
-				if err := os.WriteFile(golden, gotB, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
+			gotB, err := os.ReadFile(got)
 			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
+				t.Fatal(err)
 			}
-			if !bytes.Equal(gotB, want) {
-				t.Errorf("metrics.json differs from %s; run go test ./analysis -run TestGoldenSmall -update and review the diff", golden)
-			}
+			golden.Check(t, filepath.Join("testdata", "small-"+label+".json"), gotB)
 		})
 	}
 

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/oncall-health/oncall-health/analysis"
+	"github.com/oncall-health/oncall-health/internal/golden"
 )
 
 // archiveFixture is a range run of four weeks and three months, given out
@@ -55,23 +56,7 @@ func TestArchiveGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := stripAssets(string(data))
-	path := filepath.Join("testdata", "archive", IndexFile+".golden")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./reports -run TestArchiveGolden -update)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("archive page differs from %s (-want +got):\n%s", path, diff)
-	}
+	golden.Check(t, filepath.Join("testdata", "archive", IndexFile+".golden"), []byte(got))
 }
 
 // TestWriteArchive checks the file written, its mode, that no temporary

@@ -2,7 +2,6 @@ package reports
 
 import (
 	"html"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/oncall-health/oncall-health/analysis"
+	"github.com/oncall-health/oncall-health/internal/golden"
 )
 
 func mustZone(name string) *time.Location {
@@ -100,23 +100,7 @@ func TestHandoffMarkdownGolden(t *testing.T) {
 			continue
 		}
 		t.Run(f.Name, func(t *testing.T) {
-			path := filepath.Join("testdata", "handoff", f.Name+".golden")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, f.Data, 0o600); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./reports -run TestHandoffMarkdownGolden -update)", err)
-			}
-			if diff := cmp.Diff(string(want), string(f.Data)); diff != "" {
-				t.Errorf("%s differs from %s (-want +got):\n%s", f.Name, path, diff)
-			}
+			golden.Check(t, filepath.Join("testdata", "handoff", f.Name+".golden"), f.Data)
 		})
 	}
 }

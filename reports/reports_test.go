@@ -3,7 +3,6 @@ package reports
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,9 +13,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/oncall-health/oncall-health/analysis"
+	"github.com/oncall-health/oncall-health/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // stripAssets replaces the inlined stylesheet and the two fixed scripts by
 // short placeholders, leaving the document's own structure and text.
@@ -155,23 +153,7 @@ func TestGolden(t *testing.T) {
 					continue // names are hidden in these only
 				}
 				got := stripAssets(string(f.Data))
-				path := filepath.Join("testdata", tc.name, f.Name+".golden")
-				if *update {
-					if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-						t.Fatal(err)
-					}
-					if err := os.WriteFile(path, []byte(got), 0o600); err != nil {
-						t.Fatal(err)
-					}
-					continue
-				}
-				want, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatalf("%v (run go test ./reports -run TestGolden -update)", err)
-				}
-				if diff := cmp.Diff(string(want), got); diff != "" {
-					t.Errorf("%s differs from %s (-want +got):\n%s", f.Name, path, diff)
-				}
+				golden.Check(t, filepath.Join("testdata", tc.name, f.Name+".golden"), []byte(got))
 			}
 		})
 	}

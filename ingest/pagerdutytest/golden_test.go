@@ -3,14 +3,12 @@ package pagerdutytest
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"net/url"
-	"os"
 	"path/filepath"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+	"github.com/oncall-health/oncall-health/internal/golden"
+)
 
 // TestGolden pins the exact bytes of a short first page of every endpoint
 // for the small organisation of seed 1, so that any change of shape or
@@ -46,23 +44,7 @@ func TestGolden(t *testing.T) {
 				t.Fatalf("invalid JSON: %v", err)
 			}
 			pretty.WriteByte('\n')
-			file := filepath.Join("testdata", c.name+".json")
-			if *update {
-				if err := os.MkdirAll("testdata", 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(file, pretty.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create)", err)
-			}
-			if !bytes.Equal(pretty.Bytes(), want) {
-				t.Errorf("%s differs from %s (run with -update if intended)\ngot:\n%.2000s", c.path, file, pretty.Bytes())
-			}
+			golden.Check(t, filepath.Join("testdata", c.name+".json"), pretty.Bytes())
 		})
 	}
 }
