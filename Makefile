@@ -22,7 +22,7 @@ demo: build
 	./$(BIN) demo --out $(OUT)
 
 test: lint
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout 20m ./...
 	GOFLAGS= $(GO) test -count=1 -run '$(UNTAGGED_TESTS)' ./ingest
 
 lint:

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -362,6 +363,14 @@ func TestLateResolve(t *testing.T) {
 			if st, res := state(); st != "triggered" || res.Valid {
 				t.Fatalf("after the first sync: %s %v, want triggered and not resolved", st, res)
 			}
+			// The report of the late incident's week, before and after.
+			created, _ := time.Parse(time.RFC3339, late.CreatedAt)
+			y, w := created.ISOWeek()
+			week := fmt.Sprintf("%d-W%02d", y, w)
+			var before shapeMetrics
+			if c.name == "clean" {
+				before, _, _ = reportOn(t, db, week)
+			}
 			mu.Lock()
 			now = end.Add(2 * time.Hour)
 			mu.Unlock()
@@ -372,6 +381,21 @@ func TestLateResolve(t *testing.T) {
 				t.Errorf("after the incremental sync: %s %v, want resolved at %s", st, res, at)
 			case c.wantStatus == "triggered" && (st != "triggered" || res.Valid):
 				t.Errorf("after the incremental sync: %s %v, want the stored row (triggered, not resolved)", st, res)
+			}
+			if c.name == "clean" {
+				// MTTR counts the period's incidents resolved by the last
+				// sync: one more after the incremental sync, the late one, its
+				// time to resolve (at - created) moving the mean from m over
+				// n to (n*m + at-created) / (n+1). It was open at the week's
+				// end either way: open_incidents does not move.
+				after, _, _ := reportOn(t, db, week)
+				n, m := float64(before.Org.MTTR.Count), before.Org.MTTR.Mean
+				want := (n*m + at.Sub(created).Seconds()) / (n + 1)
+				if after.Org.MTTR.Count != before.Org.MTTR.Count+1 || math.Abs(after.Org.MTTR.Mean-want) > 1e-6 ||
+					after.Org.OpenIncidents != before.Org.OpenIncidents {
+					t.Errorf("%s MTTR %+v open %d, want count %d, mean %.3f, open %d", week, after.Org.MTTR, after.Org.OpenIncidents,
+						before.Org.MTTR.Count+1, want, before.Org.OpenIncidents)
+				}
 			}
 			if c.oldField != "" && refetched != 1 {
 				t.Errorf("incident re-fetched %d times, want once (by the incremental sync)", refetched)
