@@ -85,17 +85,17 @@ add row2-export export/export.go \
 
 add row3-fold cmd/oncall-health/main.go \
 	's/(func oneLine\(s string\) string \{\n\treturn )strings\.Join\(strings\.Fields\(s\), " "\)/${1}s/' \
-	./cmd/oncall-health '^(TestBadInput|TestUsageErrors)$' \
+	./cmd/oncall-health '^TestScript$' \
 	'errors are no longer folded onto one line'
 
 add row3-usage cmd/oncall-health/main.go \
 	's/return exitCode\(usageErr\("unknown command %q", args\[0\]\), stderr\)/fmt.Fprintf(stderr, "oncall-health: unknown command %q\\n\\n%s", args[0], usage); return 2/' \
-	./cmd/oncall-health '^(TestBadInput|TestUsageErrors)$' \
+	./cmd/oncall-health '^TestScript$' \
 	'an unknown command prints the usage text after its line'
 
 add row3-flags cmd/oncall-health/main.go \
 	's/fs\.SetOutput\(&flagOutput\{w: stderr\}\)/fs.SetOutput(stderr)/' \
-	./cmd/oncall-health '^(TestBadInput|TestUsageErrors)$' \
+	./cmd/oncall-health '^TestScript$' \
 	'a flag error prints the flag package message and list of flags'
 
 add row5-sprintf export/export.go \

@@ -24,58 +24,6 @@ func runCmd(t *testing.T, env map[string]string, args ...string) (int, string, s
 	return code, out.String(), errb.String()
 }
 
-func TestUsageErrors(t *testing.T) {
-	dir := t.TempDir()
-	tests := []struct {
-		name    string
-		env     map[string]string
-		args    []string
-		want    int
-		wantErr string
-	}{
-		{"no command", nil, nil, 2, "no command given"},
-		{"unknown command", nil, []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
-		{"sync without db", map[string]string{"PAGERDUTY_TOKEN": "x"}, []string{"sync"}, 2, "--db is required"},
-		{"sync without token", map[string]string{"PAGERDUTY_TOKEN": ""}, []string{"sync", "--db", filepath.Join(dir, "a.duckdb")}, 2, "neither PAGERDUTY_TOKEN nor PAGERDUTY_OAUTH_TOKEN is set"},
-		{"sync bad since", map[string]string{"PAGERDUTY_TOKEN": "x"}, []string{"sync", "--db", filepath.Join(dir, "a.duckdb"), "--since", "yesterday"}, 2, `--since "yesterday"`},
-		{"sync unknown flag", nil, []string{"sync", "--frob"}, 2, "flag provided but not defined"},
-		// The flag package quotes nothing: the newline reaches the message
-		// and exitCode folds it.
-		{"unknown flag with a newline", nil, []string{"report", "--fr\nob"}, 2, "-fr ob"},
-		{"flag without its value", nil, []string{"export", "--db"}, 2, "flag needs an argument"},
-		{"report without out", nil, []string{"report", "--db", "x.duckdb"}, 2, "--db and --out are required"},
-		{"report week and month", nil, []string{"report", "--db", "x", "--out", dir, "--week", "2026-W01", "--month", "2026-01"}, 2, "not both"},
-		{"report bad week", nil, []string{"report", "--db", "x", "--out", dir, "--week", "2026-W60"}, 2, "no ISO week 60"},
-		{"report bad month", nil, []string{"report", "--db", "x", "--out", dir, "--month", "2026-13"}, 2, "2026-13"},
-		{"report range and week", nil, []string{"report", "--db", "x", "--out", dir, "--weeks", "2026-W01..2026-W02", "--week", "2026-W01"}, 2, "without --week/--month"},
-		{"report range backwards", nil, []string{"report", "--db", "x", "--out", dir, "--months", "2026-05..2026-01"}, 2, "ends before it starts"},
-		{"report range of months as weeks", nil, []string{"report", "--db", "x", "--out", dir, "--weeks", "2026-01..2026-02"}, 2, "not an ISO week"},
-		{"report missing db", nil, []string{"report", "--db", filepath.Join(dir, "none.duckdb"), "--out", dir, "--week", "2026-W01"}, 1, "run 'oncall-health sync"},
-		{"demo without out", nil, []string{"demo"}, 2, "--out is required"},
-		{"fake-api bad size", nil, []string{"fake-api", "--size", "huge"}, 2, "--size must be small or large"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			code, _, stderr := runCmd(t, tt.env, tt.args...)
-			if code != tt.want {
-				t.Errorf("exit %d, want %d (stderr %q)", code, tt.want, stderr)
-			}
-			if !strings.Contains(stderr, tt.wantErr) {
-				t.Errorf("stderr %q does not say %q", stderr, tt.wantErr)
-			}
-			// One line, and for an error in how the program was called
-			// (exit 2) the hint where the usage is; never the usage itself.
-			checkOneLine(t, stderr)
-			if hint := strings.Contains(stderr, usageHint); hint != (tt.want == 2) {
-				t.Errorf("stderr %q: hint %q present %v, want %v", stderr, usageHint, hint, tt.want == 2)
-			}
-			if strings.Contains(stderr, "Usage:") {
-				t.Errorf("stderr holds the usage text: %q", stderr)
-			}
-		})
-	}
-}
-
 // TestHelp: the usage text is printed when asked for, with exit 0:
 // the program's on stdout, a command's flags on stderr.
 func TestHelp(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -198,125 +197,6 @@ func writeFile(t *testing.T, path, text string) string {
 		t.Fatal(err)
 	}
 	return path
-}
-
-// TestBadInput: every wrong input is answered by one line on stderr that
-// says what is wrong, and exit status 2 (usage, configuration) or 1
-// (runtime), never a panic.
-func TestBadInput(t *testing.T) {
-	fastRetries(t)
-	dir := t.TempDir()
-	good, _ := syncedDB(t)
-
-	// A database written by a newer oncall-health: schema version 99.
-	newer := filepath.Join(dir, "newer.duckdb")
-	{
-		db, err := queries.Open(context.Background(), newer)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.Exec(`INSERT INTO schema_migrations (version) VALUES (99)`); err != nil {
-			t.Fatal(err)
-		}
-		db.Close()
-	}
-	// Not a database: text, and a DuckDB file cut in half.
-	text := writeFile(t, filepath.Join(dir, "text.duckdb"), "this is not a database\n")
-	whole, err := os.ReadFile(good)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cut := filepath.Join(dir, "cut.duckdb")
-	if err := os.WriteFile(cut, whole[:len(whole)/2], 0o600); err != nil {
-		t.Fatal(err)
-	}
-
-	cfg := func(name, text string) string { return writeFile(t, filepath.Join(dir, name), text) }
-	unknownKey := cfg("unknown.yaml", "alert_load: 10\nburnout:\n  sleep_interuptions: {elevated: 1, high: 2}\n")
-	wrongType := cfg("type.yaml", "alert_load: lots\n")
-	impossible := cfg("impossible.yaml", "burnout:\n  interruptions: {elevated: 60, high: 50}\n")
-	nan := cfg("nan.yaml", "burnout:\n  on_call_share_28d: {elevated: .nan, high: 0.5}\n")
-	badZone := cfg("zone.yaml", "time_zone: Mars/Olympus_Mons\n")
-	badClock := cfg("clock.yaml", "hours:\n  sleep_start: \"25:00\"\n")
-	notYAML := cfg("tabs.yaml", "burnout:\n\t- [\n")
-
-	// An API URL where nothing listens: a port that was just free.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	deadURL := "http://" + ln.Addr().String()
-	ln.Close()
-	// A fake that accepts another token than the one given.
-	org := newOrg(t)
-	otherToken := serveOrg(t, org, "some-other-token", pagerdutytest.Faults{}, nil)
-
-	tok := map[string]string{"PAGERDUTY_TOKEN": relToken}
-	db := func() string { return filepath.Join(t.TempDir(), "new.duckdb") }
-	out := func() string { return filepath.Join(t.TempDir(), "out") }
-	tests := []struct {
-		name string
-		env  map[string]string
-		args []string
-		want int
-		says string // stderr must contain this
-		// usage: an error in how the program was called, whose line ends
-		// with the hint to run --help (configuration and runtime errors
-		// do not).
-		usage bool
-	}{
-		{"no token", map[string]string{"PAGERDUTY_TOKEN": ""}, []string{"sync", "--db", db()}, 2, "neither PAGERDUTY_TOKEN nor PAGERDUTY_OAUTH_TOKEN is set", true},
-		{"rejected token", tok, []string{"sync", "--db", db(), "--api-url", otherToken}, 1, "check PAGERDUTY_TOKEN", false},
-		{"unreachable API", tok, []string{"sync", "--db", db(), "--api-url", deadURL}, 1, "check --api-url", false},
-		{"API URL not http", tok, []string{"sync", "--db", db(), "--api-url", "ftp://example.com"}, 2, "--api-url", true},
-		{"API URL not a URL", tok, []string{"sync", "--db", db(), "--api-url", "api.pagerduty.com"}, 2, "--api-url", true},
-		{"bad since", tok, []string{"sync", "--db", db(), "--since", "2026-02-30"}, 2, `--since "2026-02-30"`, true},
-		{"bad until", tok, []string{"sync", "--db", db(), "--until", "tomorrow"}, 2, `--until "tomorrow"`, true},
-		{"since after until", tok, []string{"sync", "--db", db(), "--since", "2026-03-01", "--until", "2026-02-01"}, 2, "--since", true},
-		{"week 0", nil, []string{"report", "--db", good, "--out", out(), "--week", "2026-W00"}, 2, "no ISO week 0", true},
-		// 2025 has 52 ISO weeks (December 28, 2025 is a Sunday in week 52).
-		{"week 53 of 2025", nil, []string{"report", "--db", good, "--out", out(), "--week", "2025-W53"}, 2, "no ISO week 53", true},
-		{"week lower case", nil, []string{"report", "--db", good, "--out", out(), "--week", "2026-w46"}, 2, "not an ISO week", true},
-		{"month 0", nil, []string{"report", "--db", good, "--out", out(), "--month", "2026-00"}, 2, "no month 0", true},
-		{"month as date", nil, []string{"report", "--db", good, "--out", out(), "--month", "2026-10-01"}, 2, "not a month", true},
-		{"config unknown key", nil, []string{"report", "--db", good, "--out", out(), "--config", unknownKey}, 2, "sleep_interuptions", false},
-		{"config wrong type", nil, []string{"report", "--db", good, "--out", out(), "--config", wrongType}, 2, "alert_load", false},
-		{"config elevated above high", nil, []string{"report", "--db", good, "--out", out(), "--config", impossible}, 2, "burnout.interruptions.elevated", false},
-		{"config NaN threshold", nil, []string{"report", "--db", good, "--out", out(), "--config", nan}, 2, "burnout.on_call_share_28d.elevated", false},
-		{"config unknown zone", nil, []string{"report", "--db", good, "--out", out(), "--config", badZone}, 2, "time_zone", false},
-		{"config bad clock", nil, []string{"report", "--db", good, "--out", out(), "--config", badClock}, 2, "hours.sleep_start", false},
-		{"config not YAML", nil, []string{"report", "--db", good, "--out", out(), "--config", notYAML}, 2, "config", false},
-		{"config missing", nil, []string{"report", "--db", good, "--out", out(), "--config", filepath.Join(dir, "none.yaml")}, 2, "none.yaml", false},
-		{"sync config unknown key", tok, []string{"sync", "--db", db(), "--config", unknownKey}, 2, "sleep_interuptions", false},
-		{"newer schema, report", nil, []string{"report", "--db", newer, "--out", out()}, 1, "newer", false},
-		{"newer schema, sync", tok, []string{"sync", "--db", newer, "--api-url", deadURL}, 1, "newer", false},
-		{"text file as database", nil, []string{"report", "--db", text, "--out", out()}, 1, "cannot be read", false},
-		{"half a database", nil, []string{"report", "--db", cut, "--out", out()}, 1, "cannot be read", false},
-		{"directory as database", nil, []string{"report", "--db", dir, "--out", out()}, 1, dir, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			code, stdout, stderr := runCmd(t, tt.env, tt.args...)
-			t.Logf("exit %d: %s", code, stderr)
-			if code != tt.want {
-				t.Errorf("exit %d, want %d (stderr %q)", code, tt.want, stderr)
-			}
-			checkOneLine(t, stderr)
-			if !strings.Contains(stderr, tt.says) {
-				t.Errorf("stderr %q does not say %q", stderr, tt.says)
-			}
-			// Only an error in how the program was called points to --help.
-			if strings.Contains(stderr, usageHint) && !tt.usage {
-				t.Errorf("stderr %q points to --help for an error that is not in the call", stderr)
-			}
-			if tt.usage && !strings.Contains(stderr, usageHint) {
-				t.Errorf("stderr %q lacks the hint %q", stderr, usageHint)
-			}
-			if strings.Contains(stdout+stderr, relToken) {
-				t.Errorf("the token appears in the output")
-			}
-		})
-	}
 }
 
 // TestHostileAPIResponses: PagerDuty may add fields, send null for an
