@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -202,17 +201,9 @@ func (c *Client) responderAnalytics(ctx context.Context, body responderRequest) 
 	for k, v := range analyticsHeader {
 		req.Header.Set(k, v)
 	}
-	resp, err := c.PD.Do(req, true)
+	raw, err := c.api.do(req)
 	if err != nil {
-		return nil, fmt.Errorf("error calling the API endpoint: %v", err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, fmt.Errorf("failed to read response body: %w", err)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, apiError(resp, raw)
+		return nil, err
 	}
 	var doc struct {
 		Data []ResponderAnalytics `json:"data"`

@@ -132,6 +132,27 @@ func decodePage[T any](body []byte, key string) ([]T, pagerduty.APIListObject, [
 	return items, meta, bad, nil
 }
 
+// do sends req through go-pagerduty's client (its authentication and
+// headers) and returns the body of a 2xx answer; any other status is an
+// apiError, as go-pagerduty's own calls give.
+func (a *tolerantAPI) do(req *http.Request) ([]byte, error) {
+	resp, err := a.pd.Do(req, true)
+	if err != nil {
+		// go-pagerduty's wording for a request without an HTTP answer,
+		// which Client.classify and the command's hints recognise.
+		return nil, fmt.Errorf("error calling the API endpoint: %v", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("failed to read response body: %w", err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, apiError(resp, body)
+	}
+	return body, nil
+}
+
 // list GETs path with opts as its query (go-pagerduty's own encoding of its
 // option structs) and decodes the page under key tolerantly.
 func list[T any](ctx context.Context, a *tolerantAPI, path string, opts any, key string) ([]T, pagerduty.APIListObject, error) {
@@ -143,19 +164,9 @@ func list[T any](ctx context.Context, a *tolerantAPI, path string, opts any, key
 	if err != nil {
 		return nil, pagerduty.APIListObject{}, fmt.Errorf("failed to build request: %w", err)
 	}
-	resp, err := a.pd.Do(req, true)
+	body, err := a.do(req)
 	if err != nil {
-		// go-pagerduty's wording for a request without an HTTP answer,
-		// which Client.classify and the command's hints recognise.
-		return nil, pagerduty.APIListObject{}, fmt.Errorf("error calling the API endpoint: %v", err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, pagerduty.APIListObject{}, fmt.Errorf("failed to read response body: %w", err)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, pagerduty.APIListObject{}, apiError(resp, body)
+		return nil, pagerduty.APIListObject{}, err
 	}
 	items, meta, bad, err := decodePage[T](body, key)
 	if err != nil {
@@ -250,17 +261,9 @@ func (a *tolerantAPI) GetIncidentWithContext(ctx context.Context, id string) (*p
 	if err != nil {
 		return nil, fmt.Errorf("failed to build request: %w", err)
 	}
-	resp, err := a.pd.Do(req, true)
+	body, err := a.do(req)
 	if err != nil {
-		return nil, fmt.Errorf("error calling the API endpoint: %v", err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, fmt.Errorf("failed to read response body: %w", err)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, apiError(resp, body)
+		return nil, err
 	}
 	var doc map[string]json.RawMessage
 	if err := json.Unmarshal(body, &doc); err != nil {
